@@ -12,7 +12,13 @@ import {
 } from '@grpc/grpc-js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './client.js';
 import { type CriEndpoint, parseEndpoint } from './endpoint.js';
-import { AlreadyExistsError, FailedPreconditionError, toServiceError } from './errors.js';
+import {
+  AlreadyExistsError,
+  CancelledError,
+  DeadlineExceededError,
+  FailedPreconditionError,
+  toServiceError,
+} from './errors.js';
 import { rewriteAuthority } from './h2-authority.js';
 import {
   type CallContext,
@@ -147,8 +153,15 @@ function contextOf(
   apiVersion: CriApiVersion,
 ): CallContext {
   const controller = new AbortController();
-  call.on('cancelled', () => controller.abort(new Error(`${path}: cancelled by the caller`)));
   const deadline = call.getDeadline();
+  call.on('cancelled', () => {
+    const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : Number(deadline) <= Date.now();
+    controller.abort(
+      expired
+        ? new DeadlineExceededError(`${path}: the caller's deadline passed`)
+        : new CancelledError(`${path}: cancelled by the caller`),
+    );
+  });
   return {
     path,
     apiVersion,

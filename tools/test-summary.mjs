@@ -15,9 +15,14 @@ try {
 }
 const passed = report.numPassedTests ?? 0;
 // A suite that failed to load counts as one failure: its tests never ran.
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) - countFailedSuitesWithFailedTests(report);
+const failed =
+  (report.numFailedTests ?? 0) +
+  (report.numFailedTestSuites ?? 0) -
+  countFailedSuitesWithFailedTests(report);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.stdout.write(
+  `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
+);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
 
 function countFailedSuitesWithFailedTests(r) {

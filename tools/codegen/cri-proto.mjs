@@ -60,7 +60,9 @@ if (check) {
   }
   rmSync(out, { recursive: true, force: true });
   if (stale) {
-    process.stderr.write('packages/cri-api/src/gen is stale: run `pnpm --filter @capstan/cri-api codegen`\n');
+    process.stderr.write(
+      'packages/cri-api/src/gen is stale: run `pnpm --filter @capstan/cri-api codegen`\n',
+    );
     process.exit(1);
   }
 }

@@ -13,7 +13,7 @@ import {
   grpcServiceDefinition,
   type ImageServiceClient,
   type RuntimeServiceClient,
-  SERVICES,
+  type SERVICES,
 } from './service-def.js';
 
 /** Options of {@link createCriClient}. */

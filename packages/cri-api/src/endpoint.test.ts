@@ -4,7 +4,10 @@ import { InvalidArgumentError } from './errors.js';
 
 describe('parseEndpoint', () => {
   it.each([
-    ['unix:///run/containerd/containerd.sock', { kind: 'unix', path: '/run/containerd/containerd.sock' }],
+    [
+      'unix:///run/containerd/containerd.sock',
+      { kind: 'unix', path: '/run/containerd/containerd.sock' },
+    ],
     ['unix:/run/x.sock', { kind: 'unix', path: '/run/x.sock' }],
     ['/run/x.sock', { kind: 'unix', path: '/run/x.sock', uri: 'unix:///run/x.sock' }],
     ['127.0.0.1:1234', { kind: 'tcp', host: '127.0.0.1', port: 1234, uri: '127.0.0.1:1234' }],

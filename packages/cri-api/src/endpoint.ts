@@ -14,7 +14,11 @@ export function parseEndpoint(endpoint: string): CriEndpoint {
   const raw = endpoint.trim();
   if (raw === '') throw new InvalidArgumentError('CRI endpoint is empty');
   if (raw.startsWith('unix:') || isAbsolute(raw)) {
-    const path = raw.startsWith('unix://') ? raw.slice(7) : raw.startsWith('unix:') ? raw.slice(5) : raw;
+    const path = raw.startsWith('unix://')
+      ? raw.slice(7)
+      : raw.startsWith('unix:')
+        ? raw.slice(5)
+        : raw;
     if (!isAbsolute(path)) {
       throw new InvalidArgumentError(`CRI endpoint ${endpoint}: unix socket path must be absolute`);
     }

@@ -19,7 +19,12 @@ function frames(buf: Buffer) {
   let b = buf;
   while (b.length >= 9) {
     const len = b.readUIntBE(0, 3);
-    out.push({ type: b[3]!, flags: b[4]!, stream: b.readUInt32BE(5), payload: b.subarray(9, 9 + len) });
+    out.push({
+      type: b[3]!,
+      flags: b[4]!,
+      stream: b.readUInt32BE(5),
+      payload: b.subarray(9, 9 + len),
+    });
     b = b.subarray(9 + len);
   }
   return out;
@@ -52,7 +57,12 @@ describe('AuthorityRewriter', () => {
     const client = hpack.compressor.create({ table: { size: 4096 } });
     client.write(request('/var/run/cri.sock'));
     const block = client.read()!;
-    const padded = Buffer.concat([Buffer.from([3]), Buffer.from([0, 0, 0, 0, 15]), block.subarray(0, 5), Buffer.alloc(3)]);
+    const padded = Buffer.concat([
+      Buffer.from([3]),
+      Buffer.from([0, 0, 0, 0, 15]),
+      block.subarray(0, 5),
+      Buffer.alloc(3),
+    ]);
     const settings = frame(0x4, 0, 0, Buffer.alloc(0));
     const input = Buffer.concat([
       PREFACE,
@@ -85,7 +95,10 @@ describe('AuthorityRewriter', () => {
     const rw = new AuthorityRewriter();
     rw.push(PREFACE);
     for (let i = 1; i <= 7; i += 2) {
-      client.write([...request(i % 4 === 1 ? '/run/x.sock' : 'localhost'), { name: 'x-n', value: String(i) }]);
+      client.write([
+        ...request(i % 4 === 1 ? '/run/x.sock' : 'localhost'),
+        { name: 'x-n', value: String(i) },
+      ]);
       const out = frames(rw.push(frame(0x1, 0x4, i, client.read()!)));
       const h = headersOf(server, out[0]!.payload);
       expect(h[':authority']).toBe('localhost');
@@ -95,7 +108,10 @@ describe('AuthorityRewriter', () => {
 
   it('splits a re-encoded block larger than one frame into CONTINUATIONs', () => {
     const client = hpack.compressor.create({ table: { size: 4096 } });
-    client.write([...request('/s.sock'), { name: 'x-big', value: 'y'.repeat(40_000), huffman: false }]);
+    client.write([
+      ...request('/s.sock'),
+      { name: 'x-big', value: 'y'.repeat(40_000), huffman: false },
+    ]);
     const rw = new AuthorityRewriter();
     rw.push(PREFACE);
     const big = client.read()!;
@@ -119,7 +135,9 @@ describe('AuthorityRewriter', () => {
     const rw = new AuthorityRewriter();
     rw.push(PREFACE);
     expect(() =>
-      rw.push(Buffer.concat([frame(0x1, 0, 1, Buffer.from([0x82])), frame(0x0, 0, 1, Buffer.from('x'))])),
+      rw.push(
+        Buffer.concat([frame(0x1, 0, 1, Buffer.from([0x82])), frame(0x0, 0, 1, Buffer.from('x'))]),
+      ),
     ).toThrow(/interleaved/);
   });
 

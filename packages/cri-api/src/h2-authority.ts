@@ -1,5 +1,5 @@
-import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import hpack, { type Compressor, type Decompressor, type HpackHeader } from 'hpack.js';
 
 // Node's HTTP/2 server resets any stream whose `:authority` contains '/', before grpc-js
@@ -114,11 +114,7 @@ export class AuthorityRewriter {
       // Stream dependency and weight are advisory; gRPC servers ignore them.
       if (flags & FLAG_PRIORITY) payload = payload.subarray(5);
       this.pending = { streamId, flags, fragments: [], size: 0 };
-    } else if (
-      type !== TYPE_CONTINUATION ||
-      !this.pending ||
-      this.pending.streamId !== streamId
-    ) {
+    } else if (type !== TYPE_CONTINUATION || !this.pending || this.pending.streamId !== streamId) {
       throw new Error('HTTP/2: frame interleaved inside a header block');
     }
     const block = this.pending!;

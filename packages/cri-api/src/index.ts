@@ -13,7 +13,8 @@
  * @packageDocumentation
  */
 
-export * from './gen/runtime/v1/api.js';
+/** gRPC status codes, re-exported so callers need not depend on grpc-js. */
+export { status as GrpcStatus } from '@grpc/grpc-js';
 export {
   type CriClient,
   type CriClientOptions,
@@ -42,6 +43,7 @@ export {
   UnavailableError,
   UnimplementedError,
 } from './errors.js';
+export * from './gen/runtime/v1/api.js';
 export { AuthorityRewriter, isRejectedAuthority, REWRITTEN_AUTHORITY } from './h2-authority.js';
 export {
   type CallRecord,
@@ -52,8 +54,8 @@ export {
 export {
   type CallContext,
   type CallOptions,
-  CRI_API_VERSIONS,
   type ClientOf,
+  CRI_API_VERSIONS,
   type CriApiVersion,
   grpcServiceDefinition,
   type HandlersOf,
@@ -62,5 +64,3 @@ export {
   type RuntimeServiceClient,
   type RuntimeServiceHandlers,
 } from './service-def.js';
-/** gRPC status codes, re-exported so callers need not depend on grpc-js. */
-export { status as GrpcStatus } from '@grpc/grpc-js';

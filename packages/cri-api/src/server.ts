@@ -155,7 +155,8 @@ function contextOf(
   const controller = new AbortController();
   const deadline = call.getDeadline();
   call.on('cancelled', () => {
-    const expired = deadline instanceof Date ? deadline.getTime() <= Date.now() : Number(deadline) <= Date.now();
+    const expired =
+      deadline instanceof Date ? deadline.getTime() <= Date.now() : Number(deadline) <= Date.now();
     controller.abort(
       expired
         ? new DeadlineExceededError(`${path}: the caller's deadline passed`)
@@ -167,7 +168,12 @@ function contextOf(
     apiVersion,
     metadata: call.metadata,
     signal: controller.signal,
-    deadline: deadline instanceof Date ? deadline : Number.isFinite(deadline) ? new Date(deadline) : undefined,
+    deadline:
+      deadline instanceof Date
+        ? deadline
+        : Number.isFinite(deadline)
+          ? new Date(deadline)
+          : undefined,
   };
 }
 
@@ -185,7 +191,13 @@ function unaryCall(
   return async (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
     const started = performance.now();
     const done = (code: status, error?: unknown) =>
-      onCall?.({ path, apiVersion, durationMs: performance.now() - started, code, ...(error === undefined ? {} : { error }) });
+      onCall?.({
+        path,
+        apiVersion,
+        durationMs: performance.now() - started,
+        code,
+        ...(error === undefined ? {} : { error }),
+      });
     if (call.request instanceof UndecodableRequest) {
       const err = badRequest(path, call.request);
       done(err.code, call.request.error);
@@ -213,7 +225,13 @@ function streamingCall(
   return async (call: ServerWritableStream<unknown, unknown>) => {
     const started = performance.now();
     const done = (code: status, error?: unknown) =>
-      onCall?.({ path, apiVersion, durationMs: performance.now() - started, code, ...(error === undefined ? {} : { error }) });
+      onCall?.({
+        path,
+        apiVersion,
+        durationMs: performance.now() - started,
+        code,
+        ...(error === undefined ? {} : { error }),
+      });
     if (call.request instanceof UndecodableRequest) {
       const err = badRequest(path, call.request);
       done(err.code, call.request.error);

@@ -39,14 +39,20 @@ export interface CallContext {
 /** A promise-returning client for a service; server-streaming methods return async iterables. */
 export type ClientOf<D> = {
   [K in keyof Methods<D>]: Streams<Methods<D>[K]> extends true
-    ? (req: DeepPartial<ReqOf<Methods<D>[K]>>, opts?: CallOptions) => AsyncIterable<ResOf<Methods<D>[K]>>
+    ? (
+        req: DeepPartial<ReqOf<Methods<D>[K]>>,
+        opts?: CallOptions,
+      ) => AsyncIterable<ResOf<Methods<D>[K]>>
     : (req: DeepPartial<ReqOf<Methods<D>[K]>>, opts?: CallOptions) => Promise<ResOf<Methods<D>[K]>>;
 };
 
 /** Server handlers for a service: return (a partial of) the response; throw a CriError to fail. */
 export type HandlersOf<D> = {
   [K in keyof Methods<D>]: Streams<Methods<D>[K]> extends true
-    ? (req: ReqOf<Methods<D>[K]>, ctx: CallContext) => AsyncIterable<DeepPartial<ResOf<Methods<D>[K]>>>
+    ? (
+        req: ReqOf<Methods<D>[K]>,
+        ctx: CallContext,
+      ) => AsyncIterable<DeepPartial<ResOf<Methods<D>[K]>>>
     : (
         req: ReqOf<Methods<D>[K]>,
         ctx: CallContext,
@@ -103,7 +109,8 @@ export function grpcServiceDefinition(
       path: `/runtime.${version}.${def.name}/${m.name}`,
       requestStream: m.requestStream,
       responseStream: m.responseStream,
-      requestSerialize: (v) => Buffer.from(m.requestType.encode(m.requestType.fromPartial(v)).finish()),
+      requestSerialize: (v) =>
+        Buffer.from(m.requestType.encode(m.requestType.fromPartial(v)).finish()),
       requestDeserialize: (b) => {
         try {
           return m.requestType.decode(b);

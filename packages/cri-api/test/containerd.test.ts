@@ -1,3 +1,4 @@
+import type {} from '@capstan/testenv';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,14 +78,20 @@ describe('against containerd', () => {
   });
 
   it('ImageStatus of an absent image returns no image, not an error', async () => {
-    const s = await cri.image.imageStatus({ image: { image: `${env.registryHost}/capstan/absent:1` } });
+    const s = await cri.image.imageStatus({
+      image: { image: `${env.registryHost}/capstan/absent:1` },
+    });
     expect(s.image).toBeUndefined();
   });
 
   it('runs, lists, stops and removes a pod sandbox', async () => {
     const config = {
-      metadata: { name: 'cri-api-test', uid: `uid-${process.pid}`, namespace: 'default', attempt: 0 },
-      hostname: 'cri-api-test',
+      metadata: {
+        name: 'cri-api-test',
+        uid: `uid-${process.pid}`,
+        namespace: 'default',
+        attempt: 0,
+      },
       logDirectory: logDir,
       labels: { suite: 'cri-api', run: String(process.pid) },
       annotations: { 'capstan.io/test': 'yes' },

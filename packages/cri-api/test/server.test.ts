@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect as h2connect } from 'node:http2';
-import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,10 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AlreadyExistsError,
   type CallRecord,
-  connectCriClient,
   ContainerEventType,
   type CriClient,
   type CriServer,
+  connectCriClient,
   createCriClient,
   createCriServer,
   DeadlineExceededError,
@@ -198,7 +198,9 @@ describe('bad input', () => {
   });
 
   it('serves a request whose :authority is the socket path (old Go CRI clients)', async () => {
-    const session = h2connect('http://localhost', { createConnection: () => createConnection(sock) });
+    const session = h2connect('http://localhost', {
+      createConnection: () => createConnection(sock),
+    });
     const body = Buffer.from(VersionRequest.encode({ version: 'old-kubelet' }).finish());
     const frame = Buffer.alloc(5 + body.length);
     frame.writeUInt32BE(body.length, 1);
@@ -258,7 +260,11 @@ describe('listening', () => {
   it('replaces a stale socket file', async () => {
     const stale = join(dir, 'stale.sock');
     // A process that bound the socket and died leaves the file behind with nobody listening.
-    execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', stale]);
+    execFileSync('python3', [
+      '-c',
+      'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])',
+      stale,
+    ]);
     expect(existsSync(stale)).toBe(true);
     const s = createCriServer({ runtime: { version: () => ({ runtimeName: 'fresh' }) } });
     extra.push(s);

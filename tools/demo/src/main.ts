@@ -5,12 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ContainerState,
-  connectCriClient,
-  NamespaceMode,
-  PodSandboxState,
-} from '@capstan/cri-api';
+import { ContainerState, connectCriClient, NamespaceMode, PodSandboxState } from '@capstan/cri-api';
 import { buildTestImages, startContainerd, startRegistry } from '@capstan/testenv';
 
 const say = (msg: string) => process.stdout.write(`[demo] ${msg}\n`);
@@ -22,7 +17,10 @@ try {
   say(`registry on ${registry.host}`);
   const images = await buildTestImages(registry.host);
   say(`pushed ${images.pause.ref}, ${images.busybox.ref}, ${images.httpd.ref}`);
-  containerd = await startContainerd({ registryHost: registry.host, sandboxImage: images.pause.ref });
+  containerd = await startContainerd({
+    registryHost: registry.host,
+    sandboxImage: images.pause.ref,
+  });
   say(`containerd on ${containerd.address}`);
 
   const cri = await connectCriClient(containerd.address, { deadlineMs: 120_000 });
@@ -34,7 +32,6 @@ try {
 
   const sandboxConfig = {
     metadata: { name: 'demo', uid: `demo-${process.pid}`, namespace: 'default', attempt: 0 },
-    hostname: 'demo',
     logDirectory: join(work, 'logs'),
     labels: { app: 'capstan-demo' },
     linux: { securityContext: { namespaceOptions: { network: NamespaceMode.NODE } } },
@@ -58,7 +55,9 @@ try {
     await new Promise((r) => setTimeout(r, 100));
     status = (await cri.runtime.containerStatus({ containerId })).status;
   }
-  say(`container ${containerId.slice(0, 12)} exited with code ${status?.exitCode} (${status?.reason})`);
+  say(
+    `container ${containerId.slice(0, 12)} exited with code ${status?.exitCode} (${status?.reason})`,
+  );
   const log = readFileSync(join(sandboxConfig.logDirectory, 'hello/0.log'), 'utf8');
   for (const line of log.trim().split('\n')) say(`log: ${line}`);
 

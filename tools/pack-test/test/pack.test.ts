@@ -45,34 +45,65 @@ describe('packages work outside the monorepo', () => {
     expect(published.map((p) => p.name).filter((n) => !usage[n])).toEqual([]);
   });
 
-  it.each(published.map((p) => [p.name, p] as const))('%s packs, installs with npm, imports with types', (name, pkg) => {
-    const out = join(scratch, 'tarballs');
-    // pnpm pack rewrites workspace:* ranges to real versions, as publishing would.
-    execFileSync('pnpm', ['pack', '--pack-destination', out], { cwd: pkg.dir, stdio: 'pipe' });
-    const tarballs = readdirSync(out).filter((f) => f.endsWith('.tgz')).map((f) => join(out, f));
-    const project = join(scratch, name.replace(/[@/]/g, '_'));
-    execFileSync('mkdir', ['-p', project]);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
-    execFileSync(
-      'npm',
-      ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, `typescript@${tsVersion()}`, '@types/node@24'],
-      { cwd: project, stdio: 'pipe' },
-    );
-    writeFileSync(join(project, 'use.mts'), usage[name]!);
-    writeFileSync(
-      join(project, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: { target: 'ES2023', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: false, outDir: 'out', types: ['node'], skipLibCheck: false },
-        include: ['use.mts'],
-      }),
-    );
-    execFileSync(join(project, 'node_modules/.bin/tsc'), ['-p', '.'], { cwd: project, stdio: 'pipe' });
-    const sock = join(project, 'x.sock');
-    const stdout = execFileSync(process.execPath, [join(project, 'out/use.mjs'), sock], { cwd: project }).toString();
-    expect(stdout).toContain('ok packed 5');
-  });
+  it.each(published.map((p) => [p.name, p] as const))(
+    '%s packs, installs with npm, imports with types',
+    (name, pkg) => {
+      const out = join(scratch, 'tarballs');
+      // pnpm pack rewrites workspace:* ranges to real versions, as publishing would.
+      execFileSync('pnpm', ['pack', '--pack-destination', out], { cwd: pkg.dir, stdio: 'pipe' });
+      const tarballs = readdirSync(out)
+        .filter((f) => f.endsWith('.tgz'))
+        .map((f) => join(out, f));
+      const project = join(scratch, name.replace(/[@/]/g, '_'));
+      execFileSync('mkdir', ['-p', project]);
+      writeFileSync(
+        join(project, 'package.json'),
+        JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
+      );
+      execFileSync(
+        'npm',
+        [
+          'install',
+          '--no-audit',
+          '--no-fund',
+          '--loglevel=error',
+          ...tarballs,
+          `typescript@${tsVersion()}`,
+          '@types/node@24',
+        ],
+        { cwd: project, stdio: 'pipe' },
+      );
+      writeFileSync(join(project, 'use.mts'), usage[name]!);
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2023',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            noEmit: false,
+            outDir: 'out',
+            types: ['node'],
+            skipLibCheck: false,
+          },
+          include: ['use.mts'],
+        }),
+      );
+      execFileSync(join(project, 'node_modules/.bin/tsc'), ['-p', '.'], {
+        cwd: project,
+        stdio: 'pipe',
+      });
+      const sock = join(project, 'x.sock');
+      const stdout = execFileSync(process.execPath, [join(project, 'out/use.mjs'), sock], {
+        cwd: project,
+      }).toString();
+      expect(stdout).toContain('ok packed 5');
+    },
+  );
 });
 
 function tsVersion(): string {
-  return JSON.parse(readFileSync(join(root, 'node_modules/typescript/package.json'), 'utf8')).version;
+  return JSON.parse(readFileSync(join(root, 'node_modules/typescript/package.json'), 'utf8'))
+    .version;
 }

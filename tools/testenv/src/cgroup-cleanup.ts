@@ -43,7 +43,8 @@ export function cgroupsOf(pids: readonly number[], sharedWith: readonly number[]
       const rel = mount.root === '/' ? cgPath : cgPath.slice(mount.root.length);
       out.push({
         path: mount.mountPoint + rel,
-        kind: id === '0' ? 'unified' : controllers.split(',').includes('freezer') ? 'freezer' : 'other',
+        kind:
+          id === '0' ? 'unified' : controllers.split(',').includes('freezer') ? 'freezer' : 'other',
       });
     }
     return out;
@@ -81,4 +82,20 @@ export function removeCgroups(cgroups: readonly CgroupDir[]): string[] {
     }
   }
   return failed;
+}
+
+/**
+ * The directory of cgroup `path` (e.g. `/capstan-dockerd-ab12cd`) in every mounted
+ * hierarchy where it exists: v1 controllers, named hierarchies and cgroup2.
+ */
+export function cgroupDirsFor(path: string): CgroupDir[] {
+  const out: CgroupDir[] = [];
+  for (const m of readMounts()) {
+    if (m.fsType !== 'cgroup' && m.fsType !== 'cgroup2') continue;
+    if (m.root !== '/') continue;
+    const kind =
+      m.fsType === 'cgroup2' ? 'unified' : m.superOptions.includes('freezer') ? 'freezer' : 'other';
+    out.push({ path: m.mountPoint + path, kind });
+  }
+  return out;
 }

@@ -88,9 +88,13 @@ export function spawnDaemon(opts: {
     async terminate(graceMs = 10_000) {
       if (done) return exited;
       child.kill('SIGTERM');
-      const timer = sleep(graceMs, 'timeout' as const);
-      if ((await Promise.race([exited, timer])) === 'timeout') child.kill('SIGKILL');
-      return exited;
+      // A cancelled timer: a pending one would hold the runner's event loop for graceMs.
+      const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(killer);
+      }
     },
   };
 }

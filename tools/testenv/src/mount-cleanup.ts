@@ -18,7 +18,9 @@ export interface MountEntry {
 
 /** mountinfo escapes space, tab, newline and backslash as \ooo octal. */
 function unescapeMountPath(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
+  return s.replace(/\\([0-7]{3})/g, (_m, oct: string) =>
+    String.fromCharCode(Number.parseInt(oct, 8)),
+  );
 }
 
 /** Parses /proc/self/mountinfo (or the given text). */

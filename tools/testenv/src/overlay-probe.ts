@@ -28,7 +28,9 @@ async function probe(parent: string): Promise<boolean> {
     ]);
     mounted = true;
     writeFileSync(join(merged, 'g'), 'upper');
-    return readFileSync(join(merged, 'f'), 'utf8') === 'lower' && statSync(join(upper, 'g')).isFile();
+    return (
+      readFileSync(join(merged, 'f'), 'utf8') === 'lower' && statSync(join(upper, 'g')).isFile()
+    );
   } catch {
     return false;
   } finally {

@@ -94,7 +94,11 @@ export function findProcessesUnder(dir: string): ProcInfo[] {
   const matched = new Set<number>();
   for (const p of all.values()) {
     if (protectedPids.has(p.pid) || p.state === 'Z') continue;
-    if (p.cmdline.some((arg) => mentionsDir(arg, dir)) || isUnder(p.root, dir) || isUnder(p.cwd, dir)) {
+    if (
+      p.cmdline.some((arg) => mentionsDir(arg, dir)) ||
+      isUnder(p.root, dir) ||
+      isUnder(p.cwd, dir)
+    ) {
       matched.add(p.pid);
     }
   }

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { cgroupsOf, removeCgroups, thawCgroups } from './cgroup-cleanup.js';
+import { cgroupDirsFor, cgroupsOf, removeCgroups, thawCgroups } from './cgroup-cleanup.js';
 import type { DaemonProcess } from './daemon-process.js';
 import type { Log } from './log.js';
+import { mountsUnder, unmountAllUnder } from './mount-cleanup.js';
 import { killAndWait } from './proc-kill.js';
 import { findProcessesUnder, isShim, type ProcInfo } from './proc-scan.js';
-import { mountsUnder, unmountAllUnder } from './mount-cleanup.js';
 
 /**
  * containerd 1.6 puts shim sockets in /run/containerd/s/<sha256(address/ns/id)>, a path
@@ -22,7 +22,9 @@ function shimSocketPath(shim: ProcInfo): string | undefined {
   const id = flag('-id');
   const address = flag('-address');
   if (ns === undefined || id === undefined || address === undefined) return undefined;
-  const hash = createHash('sha256').update(join(address, ns, id)).digest('hex');
+  const hash = createHash('sha256')
+    .update(join(address, ns, id))
+    .digest('hex');
   return `/run/containerd/s/${hash}`;
 }
 
@@ -41,6 +43,11 @@ export interface TeardownOptions {
   log: Log;
   /** How long each daemon gets between SIGTERM and SIGKILL. */
   graceMs?: number;
+  /**
+   * Cgroup paths that belong to this dir alone (a dockerd's `--cgroup-parent`): removed
+   * in every hierarchy once their containers' cgroups are gone.
+   */
+  ownedCgroups?: readonly string[];
 }
 
 /**
@@ -113,6 +120,7 @@ export async function teardownTree(opts: TeardownOptions): Promise<void> {
   });
   await attempt('remove cgroups', () => {
     const failed = removeCgroups(cgroups);
+    failed.push(...removeCgroups((opts.ownedCgroups ?? []).flatMap(cgroupDirsFor)));
     if (failed.length > 0) throw new Error(`cannot remove cgroups: ${failed.join(', ')}`);
   });
   for (const s of sockets) removeSocket(s);

@@ -1,0 +1,28 @@
+/**
+ * @capstan/testenv: real daemons for tests, private to a temp dir, and the project's
+ * test images. Import from tests only; nothing published depends on this package.
+ */
+
+export type { Containerd, StartContainerdOptions } from './containerd-start.js';
+/** Starts a private containerd (CRI on by default) under a temp dir. */
+export { startContainerd } from './containerd-start.js';
+export type { Dockerd, StartDockerdOptions } from './dockerd-start.js';
+/** Starts a private dockerd on its own private containerd. */
+export { startDockerd } from './dockerd-start.js';
+export type { UnixHttpResponse } from './http-unix.js';
+/** One buffered HTTP/1.1 request over a unix socket (Docker Engine API). */
+export { socketAccepts, unixRequest } from './http-unix.js';
+export type { BuildTestImagesOptions, TestImage, TestImages } from './images-build.js';
+/** Builds and pushes the pause, busybox and httpd test images. */
+export { buildTestImages, HTTPD_INDEX } from './images-build.js';
+export type { Log } from './log.js';
+export type { MountEntry } from './mount-cleanup.js';
+/** Mounts at or below a dir, from /proc/self/mountinfo (for leak assertions). */
+export { mountsUnder } from './mount-cleanup.js';
+export type { ProcInfo } from './proc-scan.js';
+/** Live processes whose command line, root or cwd is under a dir, plus descendants. */
+export { findProcessesUnder, isAlive } from './proc-scan.js';
+export type { ProvidedTestEnv } from './provided-context.js';
+export type { Registry, StartRegistryOptions } from './registry-start.js';
+/** Starts a private docker-registry on 127.0.0.1:<free port>. */
+export { startRegistry } from './registry-start.js';

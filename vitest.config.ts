@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config';
 // `pnpm test` runs them all; `pnpm test --project cri-api` runs one.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'tools/*/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'apps/*/vitest.config.ts',
+      'tools/*/vitest.config.ts',
+    ],
   },
 });

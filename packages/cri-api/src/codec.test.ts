@@ -28,9 +28,9 @@ function scalarSample(type: string, seed: number): unknown {
     case 'bool':
       return true;
     case 'int64':
-      return protobuf.util.Long.fromString('-1700000000123456789');
+      return '-1700000000123456789'; // protobufjs takes 64-bit values as decimal strings
     case 'uint64':
-      return protobuf.util.Long.fromString('18446744073709551000', true);
+      return '18446744073709551000';
     case 'int32':
       return -seed - 1;
     case 'uint32':

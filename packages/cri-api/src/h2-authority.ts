@@ -1,3 +1,4 @@
+/// <reference path="./hpack.d.ts" />
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import hpack, { type Compressor, type Decompressor, type HpackHeader } from 'hpack.js';

@@ -1,7 +1,7 @@
-import type {} from '@capstan/testenv';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type {} from '@capstan/testenv/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   type CriClient,

@@ -3,6 +3,7 @@ import { startContainerd } from './containerd-start.js';
 import { buildTestImages } from './images-build.js';
 import type { Log } from './log.js';
 import type { ProvidedTestEnv } from './provided-context.js';
+import './vitest-context.js';
 import { startRegistry } from './registry-start.js';
 
 export type { ProvidedTestEnv } from './provided-context.js';

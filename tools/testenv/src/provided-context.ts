@@ -12,9 +12,3 @@ export interface ProvidedTestEnv {
     socket: string;
   };
 }
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    testenv: ProvidedTestEnv;
-  }
-}

@@ -81,5 +81,5 @@ pnpm exec nx run-many -t build --outputStyle=static >/tmp/capstan-build.log 2>&1
   cat /tmp/capstan-build.log >&2
   exit 1
 }
-log "workspace: built ($(grep -c 'Successfully ran\|nx run' /tmp/capstan-build.log || true) nx lines, log in /tmp/capstan-build.log)"
+log "workspace: built (log: /tmp/capstan-build.log)"
 log "done"

@@ -1,0 +1,6 @@
+import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.config.base.js';
+
+export default defineConfig(
+  packageBuild(['src/index.ts', 'src/cli-conformance.ts', 'src/cli-bench.ts']),
+);

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  test: {
+    name: 'cri-conformance',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['../../tools/testenv/src/global-setup.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 180_000,
+  },
+});

@@ -6,6 +6,20 @@
  *
  * @packageDocumentation
  */
+
+export {
+  type BenchEndpoint,
+  type BenchOptions,
+  type BenchReport,
+  benchMarkdown,
+  type EndpointResult,
+  runBenchmark,
+  runtimeRss,
+  STEPS,
+  type Step,
+} from './bench.js';
+export { type Distribution, distribution } from './bench-stats.js';
+export { toJUnit } from './junit.js';
 export { formatResult, formatSummary, runConformance, selectTests } from './runner.js';
 export {
   CATEGORIES,

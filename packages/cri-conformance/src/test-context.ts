@@ -11,7 +11,7 @@ import {
   type PodSandboxConfig,
   PodSandboxConfig as PodSandboxConfigCodec,
 } from '@capstan/cri-api';
-import type { ConformanceImages, ConformanceOptions, Pod, TestContext } from './suite-types.js';
+import type { ConformanceImages, ConformanceOptions, TestContext } from './suite-types.js';
 
 /** Thrown by `t.skip()`: the runner records the test as skipped. */
 export class SkipTest extends Error {}

@@ -2,14 +2,23 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Every published package, packed as it would be published, installs with plain npm into a
 // project outside the workspace, imports at run time, and type-checks against its .d.ts.
 
 const root = join(import.meta.dirname, '../../..');
 const scratch = mkdtempSync(join(tmpdir(), 'capstan-pack-'));
+const out = join(scratch, 'tarballs');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// Every package is packed first: a package's Capstan dependencies install from these
+// tarballs, since nothing is published to the registry.
+beforeAll(() => {
+  for (const p of published) {
+    // pnpm pack rewrites workspace:* ranges to real versions, as publishing would.
+    execFileSync('pnpm', ['pack', '--pack-destination', out], { cwd: p.dir, stdio: 'pipe' });
+  }
+});
 
 interface Pkg {
   name: string;
@@ -22,9 +31,11 @@ const published: Pkg[] = readdirSync(join(root, 'packages'))
   .map((dir) => ({ ...JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')), dir }))
   .filter((p: Pkg) => !p.private);
 
-/** A usage of each package's public API: must run under node and type-check under tsc. */
-const usage: Record<string, string> = {
-  '@capstan/cri-api': `
+/** A usage of each package's public API (must type-check and run), and what it prints. */
+const usage: Record<string, { code: string; prints: string }> = {
+  '@capstan/cri-api': {
+    prints: 'ok packed 5',
+    code: `
     import { createCriServer, connectCriClient, VersionRequest, NotFoundError, type RuntimeServiceHandlers } from '@capstan/cri-api';
     const handlers: Partial<RuntimeServiceHandlers> = { version: () => ({ runtimeName: 'packed' }) };
     const server = createCriServer({ runtime: handlers });
@@ -37,6 +48,37 @@ const usage: Record<string, string> = {
     cri.close();
     await server.close(100);
   `,
+  },
+  '@capstan/checkpoint': {
+    prints: 'ok 2 true',
+    code: `
+    import { openCheckpointStore, isCorruptCheckpoint, type CheckpointStore } from '@capstan/checkpoint';
+    import { mkdtempSync, writeFileSync } from 'node:fs';
+    import { join } from 'node:path';
+    const dir = mkdtempSync(join(process.argv[2] as string, 'store-'));
+    const store: CheckpointStore<{ n: number }> = await openCheckpointStore<{ n: number }>({ dir });
+    await store.put('a', { n: 2 });
+    writeFileSync(join(dir, 'b'), 'garbage');
+    const listing = await store.list();
+    console.log('ok', (await store.get('a')).n, isCorruptCheckpoint(listing.corrupt[0]));
+  `,
+  },
+  '@capstan/image-id': {
+    prints: 'ok docker.io/library/busybox:latest busybox',
+    code: `
+    import { normalizeReference, familiarName, parseNormalizedReference, type Reference } from '@capstan/image-id';
+    const ref: Reference = parseNormalizedReference('busybox');
+    console.log('ok', normalizeReference('busybox'), familiarName(ref));
+  `,
+  },
+  '@capstan/cri-conformance': {
+    prints: 'ok runtime',
+    code: `
+    import { allTests, selectTests, distribution, type ConformanceTest } from '@capstan/cri-conformance';
+    const picked: ConformanceTest[] = selectTests({ focus: /^runtime\\// }, allTests);
+    console.log('ok', picked[0]?.category, distribution([1, 2, 3]).p50);
+  `,
+  },
 };
 
 describe('packages work outside the monorepo', () => {
@@ -45,12 +87,9 @@ describe('packages work outside the monorepo', () => {
     expect(published.map((p) => p.name).filter((n) => !usage[n])).toEqual([]);
   });
 
-  it.each(published.map((p) => [p.name, p] as const))(
+  it.each(published.map((p) => p.name))(
     '%s packs, installs with npm, imports with types',
-    (name, pkg) => {
-      const out = join(scratch, 'tarballs');
-      // pnpm pack rewrites workspace:* ranges to real versions, as publishing would.
-      execFileSync('pnpm', ['pack', '--pack-destination', out], { cwd: pkg.dir, stdio: 'pipe' });
+    (name) => {
       const tarballs = readdirSync(out)
         .filter((f) => f.endsWith('.tgz'))
         .map((f) => join(out, f));
@@ -73,7 +112,7 @@ describe('packages work outside the monorepo', () => {
         ],
         { cwd: project, stdio: 'pipe' },
       );
-      writeFileSync(join(project, 'use.mts'), usage[name]!);
+      writeFileSync(join(project, 'use.mts'), usage[name]!.code);
       writeFileSync(
         join(project, 'tsconfig.json'),
         JSON.stringify({
@@ -94,11 +133,12 @@ describe('packages work outside the monorepo', () => {
         cwd: project,
         stdio: 'pipe',
       });
-      const sock = join(project, 'x.sock');
-      const stdout = execFileSync(process.execPath, [join(project, 'out/use.mjs'), sock], {
+      // Each usage gets a scratch directory of its own as argv[2] (cri-api: a socket path).
+      const arg = name === '@capstan/cri-api' ? join(project, 'x.sock') : project;
+      const stdout = execFileSync(process.execPath, [join(project, 'out/use.mjs'), arg], {
         cwd: project,
       }).toString();
-      expect(stdout).toContain('ok packed 5');
+      expect(stdout).toContain(usage[name]!.prints);
     },
   );
 });

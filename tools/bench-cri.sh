@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# CRI benchmark (not part of the test command): private runtimes side by side.
+# Usage: bash tools/bench-cri.sh [rounds=20] [density=100]
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROOT/tools/env.sh"
+cd "$ROOT/tools/bench"
+exec node --conditions=source --import tsx src/cri-bench.ts "$@"

@@ -1,10 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeCniCacheFor } from './cni-cache.js';
 import { containerdConfig } from './containerd-config.js';
 import { type DaemonProcess, spawnDaemon, waitUntilReady } from './daemon-process.js';
 import { privateDir } from './fs-private-dir.js';
 import { socketAccepts } from './http-unix.js';
 import { type Log, noLog } from './log.js';
+import type { ExecInNetnsOptions, ExecResult } from './netns.js';
+import { setupNodeNetwork } from './node-network.js';
 import { overlayWorks } from './overlay-probe.js';
 import { teardownTree } from './teardown-tree.js';
 
@@ -38,15 +41,60 @@ export interface StartContainerdOptions {
   cri?: boolean;
   /** Force a snapshotter; by default overlayfs when an overlay mounts here, else native. */
   snapshotter?: 'overlayfs' | 'native';
+  /**
+   * Run containerd inside a private "node" network namespace with a bridge pod network
+   * over `podCidr` (see {@link NetworkedContainerd}). Needs CRI; not with `cniConfDir`.
+   */
+  network?: ContainerdNetworkOptions;
   log?: Log;
+}
+
+export interface ContainerdNetworkOptions {
+  /** IPv4 pod subnet for host-local IPAM, e.g. `10.244.0.0/24` (the bridge gets `.1`). */
+  podCidr: string;
+}
+
+/**
+ * A containerd whose CRI pods get a real network, all of it inside a network namespace
+ * created for this instance: containerd, its shims and the CNI plugins run there, so the
+ * bridge, the host-side veths and portmap's iptables rules live there and vanish with it.
+ * The registry (host 127.0.0.1:<port>) answers on the same address inside the namespace.
+ */
+export interface NetworkedContainerd extends Containerd {
+  /** Name of the node netns (`capstan-node-<8 hex>`), as in `ip netns list`. */
+  netns: string;
+  /** `/run/netns/<netns>`. */
+  netnsPath: string;
+  podCidr: string;
+  /** The CNI bridge device inside the node netns (`cni-<8 hex>`); its address is `.1`. */
+  bridge: string;
+  /** CNI network name (`capstan-<8 hex>`). */
+  networkName: string;
+  /**
+   * Runs a command in the node netns (`ip netns exec`), e.g.
+   * `['/bin/busybox', 'wget', '-qO-', 'http://<podIP>:8080/']`. Resolves for any exit code.
+   */
+  execInNode(argv: readonly string[], opts?: ExecInNetnsOptions): Promise<ExecResult>;
 }
 
 /**
  * Starts a private containerd (Debian's 1.6) and resolves once its gRPC socket accepts
  * connections.
  */
+export function startContainerd(
+  opts: StartContainerdOptions & { network: ContainerdNetworkOptions },
+): Promise<NetworkedContainerd>;
+export function startContainerd(opts?: StartContainerdOptions): Promise<Containerd>;
 export async function startContainerd(opts: StartContainerdOptions = {}): Promise<Containerd> {
   return (await launchContainerd(opts)).containerd;
+}
+
+/** `startContainerd({ ...opts, network: { podCidr } })`. */
+export function startNetworkedContainerd(
+  opts: Omit<StartContainerdOptions, 'network' | 'cniConfDir'> & ContainerdNetworkOptions,
+): Promise<NetworkedContainerd> {
+  const { podCidr, ...rest } = opts;
+  return startContainerd({ ...rest, network: { podCidr } });
 }
 
 /** startContainerd, also handing out the daemon process (a private dockerd stops it itself). */
@@ -54,12 +102,43 @@ export async function launchContainerd(
   opts: StartContainerdOptions,
 ): Promise<{ containerd: Containerd; daemon: DaemonProcess }> {
   const log = opts.log ?? noLog;
+  const t0 = Date.now();
+  if (opts.network !== undefined && (opts.cri === false || opts.cniConfDir !== undefined)) {
+    throw new Error('startContainerd: `network` needs the CRI plugin and its own CNI conf dir');
+  }
   const dir = privateDir('containerd', opts.dir);
   const socket = join(dir, 'containerd.sock');
   const cri = opts.cri ?? true;
   const cniConfDir = opts.cniConfDir ?? join(dir, 'cni-conf');
   mkdirSync(cniConfDir, { recursive: true });
-  const snapshotter = opts.snapshotter ?? ((await overlayWorks(dir)) ? 'overlayfs' : 'native');
+  // The overlay probe (a mount) and the node netns setup run side by side.
+  const [probed, networkSetup] = await Promise.allSettled([
+    opts.snapshotter ?? overlayWorks(dir).then((ok) => (ok ? 'overlayfs' : 'native')),
+    opts.network === undefined
+      ? undefined
+      : setupNodeNetwork({
+          dir,
+          cniConfDir,
+          podCidr: opts.network.podCidr,
+          registryHost: opts.registryHost,
+        }),
+  ]);
+  const network = networkSetup.status === 'fulfilled' ? networkSetup.value : undefined;
+  if (probed.status === 'rejected' || networkSetup.status === 'rejected') {
+    await network?.closeHostSide().catch(() => {});
+    await teardownTree({ dir, daemons: network?.daemons ?? [], log }).catch(() => {});
+    await network?.remove().catch(() => {});
+    throw probed.status === 'rejected'
+      ? probed.reason
+      : (networkSetup as PromiseRejectedResult).reason;
+  }
+  const snapshotter = probed.value;
+  if (network !== undefined) {
+    log(
+      `node netns ${network.netns.name}: bridge ${network.bridge}, pods ${network.podCidr} ` +
+        `(+${Date.now() - t0} ms)`,
+    );
+  }
   const sandboxImage =
     opts.sandboxImage ??
     (opts.registryHost !== undefined
@@ -78,20 +157,49 @@ export async function launchContainerd(
       plainHttpRegistries: opts.registryHost !== undefined ? [opts.registryHost] : [],
     }),
   );
+  const args = ['--config', configFile];
   const daemon = spawnDaemon({
     name: 'containerd',
-    command: 'containerd',
-    args: ['--config', configFile],
+    // nsenter switches only the network namespace and execs (same PID). `ip netns exec`
+    // would also unshare the mount namespace: container rootfs and pod netns mounts would
+    // then be invisible to (and not cleanable by) the test process.
+    ...(network === undefined
+      ? { command: 'containerd', args }
+      : { command: 'nsenter', args: [`--net=${network.netns.path}`, '--', 'containerd', ...args] }),
     logFile: join(dir, 'containerd.log'),
     cwd: dir,
   });
+  const teardown = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    await network?.closeHostSide().catch((err: unknown) => errors.push(err));
+    await teardownTree({ dir, daemons: [daemon, ...(network?.daemons ?? [])], log }).catch(
+      (err: unknown) => errors.push(err),
+    );
+    await network?.remove().catch((err: unknown) => errors.push(err));
+    // Killed pods never got a CNI DEL: drop libcni's cache entries for their netns.
+    if (cri) {
+      try {
+        removeCniCacheFor(dir, network !== undefined ? [network.networkName] : []);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+  };
   try {
-    await waitUntilReady(daemon, `a connection on ${socket}`, () => socketAccepts(socket));
+    // The registry forwarder starts meanwhile (a node process: tens of ms).
+    await Promise.all([
+      waitUntilReady(daemon, `a connection on ${socket}`, () => socketAccepts(socket)),
+      network?.ready,
+    ]);
   } catch (err) {
-    await teardownTree({ dir, daemons: [daemon], log }).catch(() => {});
+    await teardown().catch(() => {});
     throw err;
   }
-  log(`containerd ready on ${socket} (pid ${daemon.pid}, ${snapshotter}, cri ${cri})`);
+  log(
+    `containerd ready on ${socket} (pid ${daemon.pid}, ${snapshotter}, cri ${cri}` +
+      `${network !== undefined ? `, netns ${network.netns.name}` : ''}) in ${Date.now() - t0} ms`,
+  );
   let stopping: Promise<void> | undefined;
   const containerd: Containerd = {
     socket,
@@ -100,9 +208,20 @@ export async function launchContainerd(
     pid: daemon.pid,
     snapshotter,
     stop() {
-      stopping ??= teardownTree({ dir, daemons: [daemon], log });
+      stopping ??= teardown();
       return stopping;
     },
   };
-  return { containerd, daemon };
+  if (network === undefined) return { containerd, daemon };
+  const { netns, podCidr, bridge, networkName, execInNode } = network;
+  const networked: NetworkedContainerd = {
+    ...containerd,
+    netns: netns.name,
+    netnsPath: netns.path,
+    podCidr,
+    bridge,
+    networkName,
+    execInNode,
+  };
+  return { containerd: networked, daemon };
 }

@@ -14,9 +14,13 @@ const log: Log =
     ? () => {}
     : (msg) => process.stderr.write(`[testenv] ${msg}\n`);
 
+/** Pod subnet of the shared networked containerd. */
+const POD_CIDR = '10.244.0.0/24';
+
 /**
- * vitest globalSetup: one registry with the test images and one CRI containerd for the
- * whole run, provided to tests as `inject('testenv')`. Teardown stops both and leaves
+ * vitest globalSetup: one registry with the test images, one CRI containerd and one
+ * networked CRI containerd (own node netns, bridge pod network) for the whole run,
+ * provided to tests as `inject('testenv')`. Teardown stops all three and leaves
  * nothing behind (see README).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -26,22 +30,50 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     const images = await buildTestImages(registry.host, { log });
     const t2 = Date.now();
-    const containerd = await startContainerd({
-      registryHost: registry.host,
-      sandboxImage: images.pause.ref,
-      log,
-    });
+    const timed = async <T>(start: () => Promise<T>): Promise<[T, number]> => {
+      const t = Date.now();
+      const value = await start();
+      return [value, Date.now() - t];
+    };
+    const common = { registryHost: registry.host, sandboxImage: images.pause.ref, log };
+    // Both containerds start at once: the networked one's extra netns and forwarder work
+    // overlaps the plain one's start.
+    const started = await Promise.allSettled([
+      timed(() => startContainerd(common)),
+      timed(() => startContainerd({ ...common, network: { podCidr: POD_CIDR } })),
+    ]);
+    const [plain, networked] = started;
+    if (plain.status === 'rejected' || networked.status === 'rejected') {
+      await Promise.allSettled(
+        started.flatMap((r) => (r.status === 'fulfilled' ? [r.value[0].stop()] : [])),
+      );
+      throw plain.status === 'rejected'
+        ? plain.reason
+        : (networked as PromiseRejectedResult).reason;
+    }
+    const [containerd, tPlain] = plain.value;
+    const [netCtd, tNet] = networked.value;
     const t3 = Date.now();
-    log(`global setup: registry ${t1 - t0} ms, images ${t2 - t1} ms, containerd ${t3 - t2} ms`);
+    log(
+      `global setup: registry ${t1 - t0} ms, images ${t2 - t1} ms, containerds ${t3 - t2} ms ` +
+        `(plain ${tPlain} ms, networked ${tNet} ms)`,
+    );
     const env: ProvidedTestEnv = {
       registryHost: registry.host,
       images,
       containerd: { address: containerd.address, socket: containerd.socket },
+      networkedContainerd: {
+        address: netCtd.address,
+        socket: netCtd.socket,
+        netns: netCtd.netns,
+        netnsPath: netCtd.netnsPath,
+        podCidr: netCtd.podCidr,
+      },
     };
     project.provide('testenv', env);
     return async () => {
       const t = Date.now();
-      const results = await Promise.allSettled([containerd.stop(), registry.stop()]);
+      const results = await Promise.allSettled([containerd.stop(), netCtd.stop(), registry.stop()]);
       log(`global teardown: ${Date.now() - t} ms`);
       for (const r of results) if (r.status === 'rejected') throw r.reason;
     };

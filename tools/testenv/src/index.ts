@@ -3,9 +3,17 @@
  * test images. Import from tests only; nothing published depends on this package.
  */
 
-export type { Containerd, StartContainerdOptions } from './containerd-start.js';
-/** Starts a private containerd (CRI on by default) under a temp dir. */
-export { startContainerd } from './containerd-start.js';
+export type {
+  Containerd,
+  ContainerdNetworkOptions,
+  NetworkedContainerd,
+  StartContainerdOptions,
+} from './containerd-start.js';
+/**
+ * Starts a private containerd (CRI on by default) under a temp dir; with `network`, inside
+ * its own node netns with a bridge pod network.
+ */
+export { startContainerd, startNetworkedContainerd } from './containerd-start.js';
 export type { Dockerd, StartDockerdOptions } from './dockerd-start.js';
 /** Starts a private dockerd on its own private containerd. */
 export { startDockerd } from './dockerd-start.js';
@@ -19,6 +27,11 @@ export type { Log } from './log.js';
 export type { MountEntry } from './mount-cleanup.js';
 /** Mounts at or below a dir, from /proc/self/mountinfo (for leak assertions). */
 export { mountsUnder } from './mount-cleanup.js';
+export type { ExecInNetnsOptions, ExecResult } from './netns.js';
+/** PIDs in a network namespace (by inode); `ip netns list` membership. */
+export { netnsListed, processesInNetns } from './netns.js';
+/** IPv4 CIDR membership (pod IPs vs a podCidr). */
+export { cidrContains } from './node-network.js';
 export type { ProcInfo } from './proc-scan.js';
 /** Live processes whose command line, root or cwd is under a dir, plus descendants. */
 export { findProcessesUnder, isAlive } from './proc-scan.js';

@@ -11,4 +11,18 @@ export interface ProvidedTestEnv {
     address: string;
     socket: string;
   };
+  /**
+   * A second CRI containerd with a pod network, inside its own node netns (see
+   * `startContainerd({ network })`); run commands there with `ip netns exec <netns> ...`.
+   */
+  networkedContainerd: {
+    address: string;
+    socket: string;
+    /** Name of the node netns, as in `ip netns list`. */
+    netns: string;
+    /** `/run/netns/<netns>`. */
+    netnsPath: string;
+    /** Pod IPs come from here; the bridge (the pods' gateway) has the first address. */
+    podCidr: string;
+  };
 }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import {
   type Containerd,
   findProcessesUnder,
@@ -79,8 +79,13 @@ describe('startContainerd', () => {
     // The sandbox image was pulled through the mirror too.
     const images = await ctr('-n', 'k8s.io', 'images', 'ls', '-q');
     expect(images).toContain(env.images.pause.ref);
-    const pause = findProcessesUnder(ctd.dir).find((p) => p.cmdline[0] === '/pause');
-    expect(pause, 'a /pause process under the dir').toBeDefined();
+    // runc start returns before its init has exec'd the entrypoint: under load, wait.
+    const pause = await vi.waitFor(() => {
+      const found = findProcessesUnder(ctd.dir).find((p) => p.cmdline[0] === '/pause');
+      expect(found, 'a /pause process under the dir').toBeDefined();
+      return found;
+    });
+    expect(pause).toBeDefined();
     // runc state went to the private runc root, not /run/containerd/runc.
     expect(existsSync(join(ctd.dir, 'runc', 'k8s.io', podId))).toBe(true);
   });
@@ -110,6 +115,11 @@ describe('startContainerd', () => {
   });
 
   it('stop() with a pod and a container still running leaves no process, mount or file', async () => {
+    // `ctr run -d` returns before runc's init has exec'd `sleep`: under load, wait.
+    await vi.waitFor(() => {
+      const cmds = findProcessesUnder(ctd.dir).map((p) => p.cmdline.join(' '));
+      expect(cmds).toContain('sleep 1000');
+    });
     const procs = findProcessesUnder(ctd.dir);
     const shims = procs.filter((p) => /containerd-shim/.test(p.cmdline[0] ?? ''));
     expect(shims.length).toBeGreaterThanOrEqual(2);

@@ -71,6 +71,23 @@ const usage: Record<string, { code: string; prints: string }> = {
     console.log('ok', normalizeReference('busybox'), familiarName(ref));
   `,
   },
+  '@capstan/cni-net': {
+    prints: 'ok cbr0 10.1.0.0/24',
+    code: `
+    import { defaultPodNetwork, CniDriver } from '@capstan/cni-net';
+    const net = defaultPodNetwork({ name: 'podnet', podCidr: '10.1.0.0/24', bridge: 'cbr0' });
+    const text = JSON.stringify(net);
+    console.log('ok', text.includes('cbr0') ? 'cbr0' : 'none', text.includes('10.1.0.0/24') ? '10.1.0.0/24' : 'none', typeof CniDriver === 'function' ? '' : 'x');
+  `,
+  },
+  '@capstan/cri-server': {
+    prints: 'ok 64',
+    code: `
+    import { newId, resolveLogPath, type RuntimeBackend } from '@capstan/cri-server';
+    const b: Partial<RuntimeBackend> = { runtimeName: 'x' };
+    console.log('ok', newId().length, resolveLogPath('/var/log/pods/x', 'c/0.log') === '/var/log/pods/x/c/0.log' ? '' : 'bad', b.runtimeName ? '' : 'x');
+  `,
+  },
   '@capstan/cri-conformance': {
     prints: 'ok runtime',
     code: `

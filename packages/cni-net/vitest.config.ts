@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  test: {
+    name: 'cni-net',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Integration tests run the real CNI plugins as root inside network namespaces they create.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});

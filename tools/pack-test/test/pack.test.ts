@@ -71,6 +71,14 @@ const usage: Record<string, { code: string; prints: string }> = {
     console.log('ok', normalizeReference('busybox'), familiarName(ref));
   `,
   },
+  '@capstan/cgroups': {
+    prints: 'ok Burstable',
+    code: `
+    import { computePodQos, detectCgroupMounts } from '@capstan/cgroups';
+    const qos = computePodQos({ containers: [{ resources: { requests: { cpu: '100m' } } }] } as Parameters<typeof computePodQos>[0]);
+    console.log('ok', qos, typeof detectCgroupMounts === 'function' ? '' : 'x');
+  `,
+  },
   '@capstan/cni-net': {
     prints: 'ok cbr0 10.1.0.0/24',
     code: `

@@ -1,0 +1,6 @@
+/** The node agent as a library (tests and embedding). */
+export { Agent, type AgentOptions } from './agent.js';
+export { type AgentConfig, ConfigError, configSchema, loadConfig } from './config/config.js';
+export { startHttpServer } from './http-server.js';
+export type { PodManager } from './pod/pod-manager.js';
+export type { Pod } from './pod/types.js';

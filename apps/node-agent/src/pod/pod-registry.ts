@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { CheckpointStore } from '@capstan/checkpoint';
+import type { PodEvent, PodSource } from './pod-manager.js';
+import { keyOf, nsOf } from './pod-naming.js';
+import type { Pod, PodStatus } from './types.js';
+
+/** One pod the agent is responsible for. */
+export interface PodEntry {
+  pod: Pod;
+  source: PodSource;
+  /** Set when deletion started: the worker kills the pod, then calls `finalize`. */
+  deleting?: { gracePeriodSeconds: number; since: number };
+}
+
+/**
+ * The desired pods and their last status. Every change bumps a resourceVersion and is
+ * emitted as a watch event; API pods are checkpointed so they survive an agent restart.
+ */
+export class PodRegistry {
+  private readonly byUid = new Map<string, PodEntry>();
+  private rv = 0;
+  private readonly events = new EventEmitter<{ event: [PodEvent]; changed: [PodEntry] }>();
+  private readonly history: { rv: number; event: PodEvent }[] = [];
+
+  constructor(private readonly checkpoints?: CheckpointStore<unknown>) {
+    this.events.setMaxListeners(0);
+  }
+
+  /** Loads API pods checkpointed by an earlier run. */
+  async restore(): Promise<number> {
+    if (!this.checkpoints) return 0;
+    const { keys } = await this.checkpoints.list();
+    for (const k of keys) {
+      const pod = (await this.checkpoints.get(k)) as Pod;
+      this.byUid.set(pod.metadata.uid!, { pod, source: 'api' });
+    }
+    return keys.length;
+  }
+
+  entries(): PodEntry[] {
+    return [...this.byUid.values()];
+  }
+
+  byKey(namespace: string, name: string): PodEntry | undefined {
+    return this.entries().find((e) => nsOf(e.pod) === namespace && e.pod.metadata.name === name);
+  }
+
+  get(uid: string): PodEntry | undefined {
+    return this.byUid.get(uid);
+  }
+
+  resourceVersion(): string {
+    return String(this.rv);
+  }
+
+  /** Adds or replaces a pod (spec change from its source). */
+  async upsert(pod: Pod, source: PodSource): Promise<PodEntry> {
+    pod.metadata.namespace = nsOf(pod);
+    pod.metadata.uid ??= randomUUID();
+    pod.metadata.creationTimestamp ??= new Date().toISOString();
+    pod.apiVersion = 'v1';
+    pod.kind = 'Pod';
+    const existing = this.byUid.get(pod.metadata.uid);
+    const entry: PodEntry = existing
+      ? {
+          ...existing,
+          pod: { ...pod, ...(existing.pod.status ? { status: existing.pod.status } : {}) },
+        }
+      : { pod, source };
+    entry.pod.status ??= { phase: 'Pending' };
+    this.byUid.set(pod.metadata.uid, entry);
+    if (source === 'api')
+      await this.checkpoints?.put(pod.metadata.uid, { ...entry.pod, status: undefined });
+    this.emit(existing ? 'MODIFIED' : 'ADDED', entry);
+    return entry;
+  }
+
+  /** Marks a pod for deletion; the worker finishes it. */
+  markDeleting(uid: string, gracePeriodSeconds: number): PodEntry | undefined {
+    const entry = this.byUid.get(uid);
+    if (!entry) return undefined;
+    if (!entry.deleting) {
+      entry.deleting = { gracePeriodSeconds, since: Date.now() };
+      entry.pod.metadata.deletionTimestamp = new Date().toISOString();
+      entry.pod.metadata.deletionGracePeriodSeconds = gracePeriodSeconds;
+      this.emit('MODIFIED', entry);
+    } else if (gracePeriodSeconds < entry.deleting.gracePeriodSeconds) {
+      entry.deleting.gracePeriodSeconds = gracePeriodSeconds;
+      this.emit('MODIFIED', entry);
+    }
+    return entry;
+  }
+
+  /** Removes a pod whose containers and sandbox are gone. */
+  async finalize(uid: string): Promise<void> {
+    const entry = this.byUid.get(uid);
+    if (!entry) return;
+    this.byUid.delete(uid);
+    if (entry.source === 'api') await this.checkpoints?.remove(uid);
+    this.emit('DELETED', entry);
+  }
+
+  /** Stores a newly computed status; emits only when it changed. */
+  setStatus(uid: string, status: PodStatus): void {
+    const entry = this.byUid.get(uid);
+    if (!entry) return;
+    if (JSON.stringify(entry.pod.status) === JSON.stringify(status)) return;
+    entry.pod.status = status;
+    this.emit('MODIFIED', entry, false);
+  }
+
+  /** Subscribes to watch events; replays history after `resourceVersion` when still held. */
+  watch(onEvent: (e: PodEvent) => void, resourceVersion?: string): () => void {
+    if (resourceVersion === undefined || resourceVersion === '' || resourceVersion === '0') {
+      for (const e of this.entries()) onEvent({ type: 'ADDED', object: structuredClone(e.pod) });
+    } else {
+      const from = Number(resourceVersion);
+      for (const h of this.history) if (h.rv > from) onEvent(h.event);
+    }
+    this.events.on('event', onEvent);
+    return () => this.events.off('event', onEvent);
+  }
+
+  /** Called with every changed entry (the agent's workers listen). */
+  onChange(fn: (e: PodEntry) => void): void {
+    this.events.on('changed', fn);
+  }
+
+  private emit(type: PodEvent['type'], entry: PodEntry, specChanged = true) {
+    this.rv++;
+    entry.pod.metadata.resourceVersion = String(this.rv);
+    const event: PodEvent = { type, object: structuredClone(entry.pod) };
+    this.history.push({ rv: this.rv, event });
+    if (this.history.length > 1000) this.history.shift();
+    this.events.emit('event', event);
+    if (type !== 'DELETED' && specChanged) this.events.emit('changed', entry);
+  }
+
+  keys(): string[] {
+    return this.entries().map((e) => keyOf(e.pod));
+  }
+}

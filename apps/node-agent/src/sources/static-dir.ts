@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { type FSWatcher, readdirSync, readFileSync, watch } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { parseAllDocuments } from 'yaml';
+import type { Pod } from '../pod/types.js';
+
+/** A manifest that could not be used, with the reason. */
+export interface ManifestError {
+  file: string;
+  reason: string;
+}
+
+/** Validates the parts of a Pod the agent relies on; returns a reason or undefined. */
+export function invalidPodReason(o: unknown): string | undefined {
+  const pod = o as Partial<Pod> | null;
+  if (!pod || typeof pod !== 'object') return 'not an object';
+  if (pod.kind !== undefined && pod.kind !== 'Pod')
+    return `kind is ${JSON.stringify(pod.kind)}, not Pod`;
+  if (!pod.metadata?.name) return 'metadata.name is missing';
+  if (
+    !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(pod.metadata.name) ||
+    pod.metadata.name.length > 253
+  ) {
+    return `metadata.name ${JSON.stringify(pod.metadata.name)} is not a DNS subdomain`;
+  }
+  const containers = pod.spec?.containers;
+  if (!Array.isArray(containers) || containers.length === 0) return 'spec.containers is empty';
+  const names = new Set<string>();
+  for (const [i, c] of [...containers, ...(pod.spec?.initContainers ?? [])].entries()) {
+    if (!c?.name) return `container ${i} has no name`;
+    if (!c.image) return `container ${c.name} has no image`;
+    if (names.has(c.name)) return `container name ${c.name} is used twice`;
+    names.add(c.name);
+  }
+  const policy = pod.spec?.restartPolicy;
+  if (policy !== undefined && !['Always', 'OnFailure', 'Never'].includes(policy))
+    return `restartPolicy ${policy} is invalid`;
+  return undefined;
+}
+
+/**
+ * Static pods from a directory of YAML or JSON manifests, watched for changes. As the
+ * kubelet does: a pod's name gets `-<nodeName>`, its UID is a hash of the file and its
+ * content (an edit makes a new pod), and a bad file is reported and skipped.
+ */
+export class StaticPodSource {
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private current = new Map<string, Pod>();
+  errors: ManifestError[] = [];
+
+  constructor(
+    private readonly dir: string,
+    private readonly nodeName: string,
+    private readonly logger: Logger,
+    private readonly onChange: (added: Pod[], removed: Pod[]) => void,
+  ) {}
+
+  start(): void {
+    this.scan();
+    try {
+      this.watcher = watch(this.dir, () => {
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.scan(), 150);
+      });
+    } catch (err) {
+      this.logger.warn(
+        { err, dir: this.dir },
+        'static pod directory cannot be watched; polling it',
+      );
+    }
+    // A safety net for missed events (the kubelet's fileCheckFrequency).
+    const poll = setInterval(() => this.scan(), 20_000);
+    poll.unref();
+  }
+
+  stop(): void {
+    this.watcher?.close();
+    clearTimeout(this.timer);
+  }
+
+  scan(): void {
+    const next = new Map<string, Pod>();
+    const errors: ManifestError[] = [];
+    let files: string[] = [];
+    try {
+      files = readdirSync(this.dir)
+        .filter((f) => /\.(ya?ml|json)$/.test(f) && !f.startsWith('.'))
+        .sort();
+    } catch (err) {
+      errors.push({ file: this.dir, reason: (err as Error).message });
+    }
+    for (const f of files) {
+      const path = join(this.dir, f);
+      try {
+        const text = readFileSync(path, 'utf8');
+        const docs = parseAllDocuments(text);
+        for (const [i, doc] of docs.entries()) {
+          if (doc.errors.length > 0) throw new Error(doc.errors[0]!.message.split('\n')[0]);
+          const obj = doc.toJS() as Pod | null;
+          if (obj === null) continue;
+          const why = invalidPodReason(obj);
+          if (why) throw new Error(why);
+          const uid = createHash('sha256')
+            .update(`${path}#${i}\n${JSON.stringify(obj)}\n${this.nodeName}`)
+            .digest('hex');
+          obj.metadata.uid = `${uid.slice(0, 8)}-${uid.slice(8, 12)}-${uid.slice(12, 16)}-${uid.slice(16, 20)}-${uid.slice(20, 32)}`;
+          obj.metadata.name = `${obj.metadata.name}-${this.nodeName}`;
+          obj.metadata.namespace ??= 'default';
+          obj.metadata.annotations = {
+            ...obj.metadata.annotations,
+            'kubernetes.io/config.source': 'file',
+            'kubernetes.io/config.hash': uid.slice(0, 32),
+          };
+          obj.spec.nodeName = this.nodeName;
+          next.set(obj.metadata.uid, obj);
+        }
+      } catch (err) {
+        errors.push({ file: path, reason: (err as Error).message });
+      }
+    }
+    for (const e of errors) {
+      if (!this.errors.some((x) => x.file === e.file && x.reason === e.reason)) {
+        this.logger.warn({ file: e.file, reason: e.reason }, 'static pod manifest skipped');
+      }
+    }
+    this.errors = errors;
+    const added = [...next.values()].filter((p) => !this.current.has(p.metadata.uid!));
+    const removed = [...this.current.values()].filter((p) => !next.has(p.metadata.uid!));
+    this.current = next;
+    if (added.length > 0 || removed.length > 0) this.onChange(added, removed);
+  }
+}

@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, normalize } from 'node:path';
+import { promisify } from 'node:util';
+import { type DeepPartial, type Mount, MountPropagation } from '@capstan/cri-api';
+import { nsOf } from '../pod/pod-naming.js';
+import type { Container, Pod, Volume } from '../pod/types.js';
+
+const run = promisify(execFile);
+
+/** Where volumes of pods live, and where configMaps and secrets are read from. */
+export interface VolumeOptions {
+  /** Per-pod directories: <podsDir>/<uid>/volumes/<kind>/<name>. */
+  podsDir: string;
+  /**
+   * Local source of configMap and secret data for pods without an API server:
+   * <dir>/configmaps/<namespace>/<name>/<key> and <dir>/secrets/<namespace>/<name>/<key>.
+   */
+  configDir?: string;
+}
+
+/** Thrown when a pod's volumes cannot be set up (the pod waits with this reason). */
+export class VolumeError extends Error {}
+
+const safe = (p: string) => !normalize(p).startsWith('..') && !p.startsWith('/');
+
+/** Creates every volume of a pod (idempotent) and returns each volume's host path. */
+export async function setUpVolumes(pod: Pod, o: VolumeOptions): Promise<Map<string, string>> {
+  const paths = new Map<string, string>();
+  const base = join(o.podsDir, pod.metadata.uid!, 'volumes');
+  for (const v of pod.spec.volumes ?? []) {
+    if (v.hostPath) {
+      paths.set(v.name, v.hostPath.path);
+      if (v.hostPath.type === 'DirectoryOrCreate') mkdirSync(v.hostPath.path, { recursive: true });
+      continue;
+    }
+    const dir = join(base, kindOf(v), v.name);
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    paths.set(v.name, dir);
+    if (v.emptyDir?.medium === 'Memory' && !(await isMountpoint(dir))) {
+      const size = v.emptyDir.sizeLimit
+        ? [`-o`, `size=${v.emptyDir.sizeLimit.replace(/i$/, '')}`]
+        : [];
+      await run('mount', ['-t', 'tmpfs', ...size, 'tmpfs', dir]);
+    }
+    if (v.configMap)
+      fillFrom(
+        dir,
+        join(o.configDir ?? '/nonexistent', 'configmaps', nsOf(pod), v.configMap.name),
+        v.configMap,
+        `configMap ${v.configMap.name}`,
+      );
+    if (v.secret)
+      fillFrom(
+        dir,
+        join(o.configDir ?? '/nonexistent', 'secrets', nsOf(pod), v.secret.secretName),
+        v.secret,
+        `secret ${v.secret.secretName}`,
+        0o600,
+      );
+    if (v.downwardAPI) {
+      for (const item of v.downwardAPI.items) {
+        if (!safe(item.path))
+          throw new VolumeError(`downwardAPI path ${item.path} leaves the volume`);
+        const value = downward(pod, item.fieldRef?.fieldPath ?? '');
+        mkdirSync(dirname(join(dir, item.path)), { recursive: true });
+        writeFileSync(join(dir, item.path), value);
+      }
+    }
+  }
+  return paths;
+}
+
+function kindOf(v: Volume): string {
+  if (v.emptyDir) return 'empty-dir';
+  if (v.configMap) return 'configmap';
+  if (v.secret) return 'secret';
+  if (v.downwardAPI) return 'downward-api';
+  throw new VolumeError(
+    `volume ${v.name}: only emptyDir, hostPath, configMap, secret and downwardAPI are supported`,
+  );
+}
+
+function fillFrom(
+  dir: string,
+  source: string,
+  spec: { items?: { key: string; path: string }[]; optional?: boolean },
+  what: string,
+  mode = 0o644,
+) {
+  if (!existsSync(source)) {
+    if (spec.optional) return;
+    throw new VolumeError(`${what} not found (looked in ${source})`);
+  }
+  const keys = readdirSync(source);
+  const items = spec.items ?? keys.map((k) => ({ key: k, path: k }));
+  for (const it of items) {
+    if (!keys.includes(it.key)) throw new VolumeError(`${what} has no key ${it.key}`);
+    if (!safe(it.path)) throw new VolumeError(`${what}: path ${it.path} leaves the volume`);
+    mkdirSync(dirname(join(dir, it.path)), { recursive: true });
+    writeFileSync(join(dir, it.path), readFileSync(join(source, it.key)), { mode });
+  }
+}
+
+function downward(pod: Pod, field: string): string {
+  const m = pod.metadata;
+  if (field === 'metadata.name') return m.name;
+  if (field === 'metadata.namespace') return nsOf(pod);
+  if (field === 'metadata.uid') return m.uid ?? '';
+  const fmt = (o: Record<string, string> | undefined) =>
+    Object.entries(o ?? {})
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join('\n');
+  if (field === 'metadata.labels') return fmt(m.labels);
+  if (field === 'metadata.annotations') return fmt(m.annotations);
+  throw new VolumeError(`downwardAPI fieldPath ${field} is not supported`);
+}
+
+/** CRI mounts of one container from the pod's volume paths. */
+export function mountsFor(c: Container, paths: Map<string, string>): DeepPartial<Mount>[] {
+  return (c.volumeMounts ?? []).map((vm) => {
+    const host = paths.get(vm.name);
+    if (!host) throw new VolumeError(`container ${c.name} mounts unknown volume ${vm.name}`);
+    if (vm.subPath && !safe(vm.subPath))
+      throw new VolumeError(`subPath ${vm.subPath} leaves the volume`);
+    return {
+      containerPath: vm.mountPath,
+      hostPath: vm.subPath ? join(host, vm.subPath) : host,
+      readonly: vm.readOnly ?? false,
+      propagation:
+        vm.mountPropagation === 'Bidirectional'
+          ? MountPropagation.PROPAGATION_BIDIRECTIONAL
+          : vm.mountPropagation === 'HostToContainer'
+            ? MountPropagation.PROPAGATION_HOST_TO_CONTAINER
+            : MountPropagation.PROPAGATION_PRIVATE,
+    };
+  });
+}
+
+/** Removes a pod's volumes; memory-backed emptyDirs are always unmounted first. */
+export async function tearDownVolumes(uid: string, o: VolumeOptions): Promise<void> {
+  const base = join(o.podsDir, uid);
+  if (!existsSync(base)) return;
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((p): p is string => !!p && p.startsWith(`${base}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await run('umount', ['-l', m]).catch(() => {});
+  rmSync(base, { recursive: true, force: true });
+}
+
+async function isMountpoint(dir: string): Promise<boolean> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  return info.split('\n').some((l) => l.split(' ')[4] === dir);
+}

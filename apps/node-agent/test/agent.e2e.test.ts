@@ -1,0 +1,258 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CriClient, connectCriClient } from '@capstan/cri-api';
+import type {} from '@capstan/testenv/vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Pod } from '../src/pod/types.js';
+import { type AgentProcess, startAgent } from './helpers/agent-process.js';
+
+// The agent end to end against a real runtime: containerd with a pod network, the agent
+// running inside that node's network namespace as a child process, static pods from a
+// directory. What the test sees comes from the agent's own status socket.
+
+const env = inject('testenv');
+const node = env.networkedContainerd;
+const dir = mkdtempSync(join(tmpdir(), 'agent-e2e-'));
+const manifests = join(dir, 'manifests');
+const statusSocket = join(dir, 'status.sock');
+const nodeName = `e2e-${process.pid}`;
+const cgroupRoot = `capstan-test-agent-${process.pid}`;
+let agent: AgentProcess;
+let cri: CriClient;
+
+const configFile = join(dir, 'config.yaml');
+writeFileSync(
+  configFile,
+  [
+    'kind: KubeletConfiguration',
+    `nodeName: ${nodeName}`,
+    `containerRuntimeEndpoint: ${node.address}`,
+    `staticPodPath: ${manifests}`,
+    `rootDir: ${join(dir, 'root')}`,
+    `podLogsDir: ${join(dir, 'logs')}`,
+    `cgroupRoot: ${cgroupRoot}`,
+    'healthzPort: 0',
+    `statusSocket: ${statusSocket}`,
+    'relistPeriodMs: 500',
+  ].join('\n'),
+);
+mkdirSync(manifests);
+
+const manifest = (name: string, spec: object) =>
+  writeFileSync(
+    join(manifests, `${name}.json`),
+    JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec }),
+  );
+
+async function pods(): Promise<Pod[]> {
+  return (await agent.get<{ items: Pod[] }>('/pods')).items ?? [];
+}
+async function pod(name: string) {
+  return (await pods()).find((p) => p.metadata.name === `${name}-${nodeName}`);
+}
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    `timed out waiting for ${what}${last ? ` (${last})` : ''}\n--- agent output ---\n${agent.output().slice(-4000)}`,
+  );
+}
+
+beforeAll(async () => {
+  cri = await connectCriClient(node.address);
+  agent = startAgent({ netnsPath: node.netnsPath, configFile, statusSocket });
+  await until('agent status socket', () => agent.get('/healthz').then(() => true));
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  // Everything the agent made: its sandboxes (and their containers).
+  const { items } = await cri.runtime.listPodSandbox({
+    filter: { labelSelector: { 'capstan.io/node-agent': nodeName } },
+  });
+  for (const s of items) {
+    await cri.runtime.stopPodSandbox({ podSandboxId: s.id });
+    await cri.runtime.removePodSandbox({ podSandboxId: s.id });
+  }
+  cri.close();
+  for (const ctrl of [
+    'cpu',
+    'cpuacct',
+    'cpuset',
+    'memory',
+    'pids',
+    'blkio',
+    'freezer',
+    'devices',
+    'unified',
+  ]) {
+    try {
+      execFileSync(
+        'find',
+        [
+          `/sys/fs/cgroup/${ctrl}/${cgroupRoot}`,
+          '-depth',
+          '-type',
+          'd',
+          '-exec',
+          'rmdir',
+          '{}',
+          ';',
+        ],
+        { stdio: 'ignore' },
+      );
+    } catch {}
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('node agent with containerd', () => {
+  it('runs a static web pod to Running and Ready, with its readiness probe', async () => {
+    manifest('web', {
+      containers: [
+        {
+          name: 'httpd',
+          image: env.images.httpd.ref,
+          ports: [{ containerPort: 8080 }],
+          readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+        },
+      ],
+    });
+    const p = await until('web Running and Ready', async () => {
+      const x = await pod('web');
+      return (
+        x?.status?.phase === 'Running' &&
+        x.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' &&
+        x
+      );
+    });
+    expect(p.status?.podIP).toMatch(/^10\.244\.0\.\d+$/);
+    const cs = p.status!.containerStatuses![0]!;
+    expect(cs.ready).toBe(true);
+    expect(cs.restartCount).toBe(0);
+    expect(cs.imageID).toContain('sha256:');
+    expect(p.status?.qosClass).toBe('BestEffort');
+    // The pod really serves, from the node's network.
+    const page = execFileSync('ip', [
+      'netns',
+      'exec',
+      node.netns,
+      'sh',
+      '-c',
+      `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 2 ${p.status!.podIP} 8080`,
+    ]).toString();
+    expect(page).toContain('capstan httpd ok');
+  });
+
+  it('restarts a crash-looping container with growing back-off', async () => {
+    manifest('crash', {
+      containers: [
+        {
+          name: 'c',
+          image: env.images.busybox.ref,
+          command: ['sh', '-c', 'echo crashing; exit 3'],
+        },
+      ],
+    });
+    const p = await until(
+      'crash restarted twice',
+      async () => {
+        const x = await pod('crash');
+        const cs = x?.status?.containerStatuses?.[0];
+        return cs && cs.restartCount >= 2 && x;
+      },
+      90_000,
+    );
+    const cs = p.status!.containerStatuses![0]!;
+    expect(cs.lastState.terminated?.exitCode).toBe(3);
+    const waiting = await until(
+      'CrashLoopBackOff',
+      async () => {
+        const s = (await pod('crash'))?.status?.containerStatuses?.[0]?.state.waiting;
+        return s?.reason === 'CrashLoopBackOff' && s;
+      },
+      30_000,
+    );
+    expect(waiting.message).toMatch(/back-off (10|20|40)s/);
+  });
+
+  it('restarts a container whose liveness probe fails', async () => {
+    manifest('live', {
+      containers: [
+        {
+          name: 'c',
+          image: env.images.busybox.ref,
+          command: ['sh', '-c', 'touch /tmp/alive; sleep 3; rm /tmp/alive; sleep 3600'],
+          livenessProbe: {
+            exec: { command: ['test', '-f', '/tmp/alive'] },
+            periodSeconds: 1,
+            failureThreshold: 2,
+          },
+        },
+      ],
+    });
+    const p = await until('liveness restart', async () => {
+      const x = await pod('live');
+      return (x?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1 && x;
+    });
+    expect(p.status!.containerStatuses![0]!.lastState.terminated).toBeDefined();
+  });
+
+  it('reports a bad manifest and keeps running the others', async () => {
+    writeFileSync(
+      join(manifests, 'broken.yaml'),
+      'kind: Pod\nmetadata: {}\nspec: {containers: []}\n',
+    );
+    const errors = await until('manifest error', async () => {
+      const e = await agent.get<{ file: string; reason: string }[]>('/manifest-errors');
+      return e.length > 0 && e;
+    });
+    expect(errors[0]!.file).toContain('broken.yaml');
+    expect(errors[0]!.reason).toContain('metadata.name');
+    expect((await pod('web'))?.status?.phase).toBe('Running');
+    unlinkSync(join(manifests, 'broken.yaml'));
+  });
+
+  it('after kill -9 and restart, adopts running containers without restarting them', async () => {
+    const before = await pod('web');
+    const id = before!.status!.containerStatuses![0]!.containerID;
+    await agent.kill9();
+    agent = startAgent({ netnsPath: node.netnsPath, configFile, statusSocket });
+    const p = await until(
+      'web adopted and Ready',
+      async () => {
+        const x = await pod('web');
+        return x?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && x;
+      },
+      30_000,
+    );
+    const cs = p.status!.containerStatuses![0]!;
+    expect(cs.containerID).toBe(id);
+    expect(cs.restartCount).toBe(0);
+  });
+
+  it('removing a manifest deletes the pod and its sandbox', async () => {
+    const uid = (await pod('crash'))!.metadata.uid!;
+    unlinkSync(join(manifests, 'crash.json'));
+    await until('crash gone', async () => !(await pod('crash')));
+    const left = await cri.runtime.listPodSandbox({
+      filter: { labelSelector: { 'io.kubernetes.pod.uid': uid } },
+    });
+    expect(left.items).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CriClient, connectCriClient } from '@capstan/cri-api';
@@ -90,17 +90,7 @@ afterAll(async () => {
     await cri.runtime.removePodSandbox({ podSandboxId: s.id });
   }
   cri.close();
-  for (const ctrl of [
-    'cpu',
-    'cpuacct',
-    'cpuset',
-    'memory',
-    'pids',
-    'blkio',
-    'freezer',
-    'devices',
-    'unified',
-  ]) {
+  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
     try {
       execFileSync(
         'find',
@@ -193,6 +183,7 @@ describe('node agent with containerd', () => {
 
   it('restarts a container whose liveness probe fails', async () => {
     manifest('live', {
+      terminationGracePeriodSeconds: 1,
       containers: [
         {
           name: 'c',

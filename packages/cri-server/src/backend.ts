@@ -86,7 +86,12 @@ export interface PodNetwork {
     sandbox: SandboxRecord,
     netnsPath: string,
   ): Promise<{ ip: string; additionalIps: string[] }>;
-  /** Detaches it; must tolerate a missing netns and repeated calls. */
+  /**
+   * Detaches it; must tolerate a missing netns, repeated calls, and a sandbox that was
+   * never (or only partly) attached: the server calls it for every pod-network sandbox it
+   * stops or removes, recorded attachment or not. `netnsPath` is the recorded one, else
+   * the backend's `netnsPath` entry, else ''.
+   */
   tearDown(sandbox: SandboxRecord, netnsPath: string): Promise<void>;
 }
 

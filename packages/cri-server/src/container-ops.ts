@@ -24,6 +24,8 @@ const STATE: Record<ContainerRunState, ContainerState> = {
   unknown: ContainerState.CONTAINER_UNKNOWN,
 };
 
+const RANK: Record<ContainerRunState, number> = { unknown: -1, created: 0, running: 1, exited: 2 };
+
 function emit(core: Core, containerId: string, type: ContainerEventType) {
   core.events.emit('event', { containerId, type, createdAt: nowNs() });
 }
@@ -142,7 +144,10 @@ export async function applyLive(
 ) {
   if (!live) return;
   const before = record.state;
+  // States only move forward (created -> running -> exited): a backend's answer that was
+  // read before a concurrent start or stop finished must not move a record back.
   if (record.state === 'exited' && live.state !== 'exited') return;
+  if (live.state !== 'unknown' && RANK[live.state] < RANK[record.state]) return;
   record.state = live.state;
   if (live.startedAt) record.startedAt = live.startedAt;
   if (live.finishedAt) record.finishedAt = live.finishedAt;

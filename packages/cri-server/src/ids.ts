@@ -8,14 +8,16 @@ export function newId(): string {
 
 /**
  * Finds the one ID in `ids` equal to `idOrPrefix` or starting with it (crictl and the kubelet
- * may pass truncated IDs). Undefined when none matches; an error when several do.
+ * may pass truncated IDs). Undefined when none matches; INVALID_ARGUMENT when several do, or
+ * when the ID is empty: an empty ID is a malformed request, not an unknown object (without
+ * this, StopPodSandbox or RemoveContainer with no ID at all would "succeed" idempotently).
  */
 export function matchId(
   ids: Iterable<string>,
   idOrPrefix: string,
   kind: string,
 ): string | undefined {
-  if (idOrPrefix === '') return undefined;
+  if (idOrPrefix === '') throw new InvalidArgumentError(`${kind} ID is empty`);
   let found: string | undefined;
   for (const id of ids) {
     if (id === idOrPrefix) return id;

@@ -1,5 +1,6 @@
 import type { Core } from './core.js';
 import { containerName, sandboxName } from './records.js';
+import { tearDownNetwork } from './sandbox-ops.js';
 
 /** What recovery found and did; logged, and returned for tests and operators. */
 export interface RecoveryReport {
@@ -44,7 +45,7 @@ export async function recover(core: Core): Promise<RecoveryReport> {
   }
   for (const s of [...store.sandboxes.values()]) {
     if (!haveSandboxes.has(s.id)) {
-      if (s.network) await core.network?.tearDown(s, s.network.netnsPath).catch(() => {});
+      await tearDownNetwork(core, s).catch(() => {});
       for (const c of store.containersOf(s.id)) {
         await backend.removeContainer(c).catch(() => {});
         await store.deleteContainer(c.id);

@@ -18,6 +18,16 @@ import { nowNs, sandboxName } from './records.js';
 const usesNodeNetwork = (r: SandboxRecord) =>
   r.config.linux?.securityContext?.namespaceOptions?.network === NamespaceMode.NODE;
 
+/**
+ * Detaches a pod-network sandbox. Called even when no attachment was recorded: a crash (or
+ * a failure) between the network's setUp and the record's write leaves an attachment (an
+ * IP, a veth) that only the network knows about; tearDown tolerates nothing being there.
+ */
+export async function tearDownNetwork(core: Core, record: SandboxRecord): Promise<void> {
+  if (usesNodeNetwork(record) || !core.network) return;
+  await core.network.tearDown(record, record.network?.netnsPath ?? record.backend.netnsPath ?? '');
+}
+
 export async function runPodSandbox(core: Core, req: RunPodSandboxRequest): Promise<string> {
   const config = req.config;
   const m = config?.metadata;
@@ -82,9 +92,7 @@ async function stopSandboxRecord(core: Core, record: SandboxRecord): Promise<voi
   for (const c of core.store.containersOf(record.id)) {
     await core.locks.run(c.id, () => stopContainerRecord(core, c, 0));
   }
-  if (record.network) {
-    await core.network?.tearDown(record, record.network.netnsPath);
-  }
+  await tearDownNetwork(core, record);
   await core.backend.stopSandbox(record);
   record.state = 'notready';
   await core.store.putSandbox(record);
@@ -107,7 +115,7 @@ export async function destroySandbox(core: Core, record: SandboxRecord): Promise
   for (const c of core.store.containersOf(record.id)) {
     await core.locks.run(c.id, () => removeContainerRecord(core, c));
   }
-  if (record.network) await core.network?.tearDown(record, record.network.netnsPath);
+  await tearDownNetwork(core, record);
   await core.backend.removeSandbox(record);
   core.names.release(sandboxName(record.config), record.id);
   await core.store.deleteSandbox(record.id);

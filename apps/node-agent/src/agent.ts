@@ -353,6 +353,21 @@ export class Agent implements PodManager {
     return this.registry.resourceVersion();
   }
 
+  /** Labels and annotations are the mutable part of a pod (PATCH/PUT through the API). */
+  async updateMetadata(
+    namespace: string,
+    name: string,
+    meta: { labels?: Record<string, string>; annotations?: Record<string, string> },
+  ): Promise<Pod> {
+    const e = this.registry.byKey(namespace, name);
+    if (!e) throw new PodApiError(404, 'NotFound', `pods "${name}" not found`);
+    const pod = structuredClone(e.pod);
+    if (meta.labels) pod.metadata.labels = meta.labels;
+    if (meta.annotations) pod.metadata.annotations = meta.annotations;
+    const updated = await this.registry.upsert(pod, e.source);
+    return structuredClone(updated.pod);
+  }
+
   private async containerOf(
     namespace: string,
     name: string,

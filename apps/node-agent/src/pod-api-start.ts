@@ -1,14 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Agent } from './agent.js';
+import { createPodApi } from './api/index.js';
 import type { AgentConfig } from './config/config.js';
 
-/** Starts the local pod API when enabled (wired to src/api once it lands). */
+/**
+ * Starts the local pod API (off unless enabled): the unix socket always; a loopback https
+ * port with a bearer token when a port or a kubeconfig is asked for, since kubectl talks
+ * TCP. The token is read from tokenFile or made once and kept in the agent's root dir.
+ */
 export async function startPodApi(
   agent: Agent,
   config: AgentConfig,
   logger: Logger,
 ): Promise<{ close(): Promise<void> }> {
-  void agent;
-  logger.warn({ socket: config.podApi.socket }, 'the pod API is not built into this agent yet');
-  return { close: async () => {} };
+  const api = config.podApi;
+  const wantTcp = api.port !== undefined || api.kubeconfig !== undefined;
+  let token: string | undefined;
+  if (wantTcp) {
+    const tokenFile = api.tokenFile ?? join(config.rootDir, 'pod-api-token');
+    if (!existsSync(tokenFile)) {
+      mkdirSync(dirname(tokenFile), { recursive: true });
+      writeFileSync(tokenFile, randomBytes(32).toString('hex'), { mode: 0o600 });
+    }
+    token = readFileSync(tokenFile, 'utf8').trim();
+  }
+  mkdirSync(dirname(api.socket), { recursive: true });
+  const server = createPodApi({
+    manager: agent,
+    nodeName: config.nodeName,
+    unixSocket: api.socket,
+    ...(token ? { tcp: { host: '127.0.0.1', port: api.port ?? 0, token } } : {}),
+    logger,
+  });
+  const address = await server.listen();
+  if (api.kubeconfig) {
+    await server.writeKubeconfig(api.kubeconfig);
+    logger.info({ kubeconfig: api.kubeconfig, url: address.url }, 'kubeconfig written');
+  }
+  logger.info({ socket: address.socket, url: address.url }, 'pod API serving');
+  return server;
 }

@@ -36,6 +36,10 @@ writeFileSync(
     'healthzPort: 0',
     `statusSocket: ${statusSocket}`,
     'relistPeriodMs: 500',
+    'podApi:',
+    '  enabled: true',
+    `  socket: ${join(dir, 'pod-api.sock')}`,
+    `  kubeconfig: ${join(dir, 'kubeconfig')}`,
   ].join('\n'),
 );
 mkdirSync(manifests);
@@ -235,6 +239,47 @@ describe('node agent with containerd', () => {
     const cs = p.status!.containerStatuses![0]!;
     expect(cs.containerID).toBe(id);
     expect(cs.restartCount).toBe(0);
+  });
+
+  it('serves kubectl: apply, get, logs, exec, delete (kubectl runs on the node)', async () => {
+    const kubectl = (...args: string[]) =>
+      execFileSync(
+        'ip',
+        ['netns', 'exec', node.netns, 'kubectl', '--kubeconfig', join(dir, 'kubeconfig'), ...args],
+        {
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+    const manifestFile = join(dir, 'api-pod.yaml');
+    writeFileSync(
+      manifestFile,
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: api-pod\n  labels: {via: kubectl}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: main\n    image: ${env.images.busybox.ref}\n    command: [sh, -c, 'echo hello from api-pod; sleep 3600']\n`,
+    );
+    expect(kubectl('apply', '-f', manifestFile)).toContain('pod/api-pod created');
+    await until('api-pod Running', async () =>
+      (await pods()).find((p) => p.metadata.name === 'api-pod' && p.status?.phase === 'Running'),
+    );
+    expect(kubectl('get', 'pods', '-l', 'via=kubectl')).toMatch(/api-pod\s+1\/1\s+Running\s+0/);
+    await until('api-pod logs', async () =>
+      kubectl('logs', 'api-pod').includes('hello from api-pod'),
+    );
+    expect(kubectl('exec', 'api-pod', '--', 'sh', '-c', 'echo exec-ok $((6*7))')).toBe(
+      'exec-ok 42\n',
+    );
+    // An API pod survives an agent crash: restored from its checkpoint, its container adopted.
+    const before = (await pods()).find((p) => p.metadata.name === 'api-pod')!.status!
+      .containerStatuses![0]!.containerID;
+    await agent.kill9();
+    agent = startAgent({ netnsPath: node.netnsPath, configFile, statusSocket });
+    const after = await until('api-pod back after restart', async () => {
+      const p = (await pods()).find((x) => x.metadata.name === 'api-pod');
+      return p?.status?.phase === 'Running' && p;
+    });
+    expect(after.status!.containerStatuses![0]!.containerID).toBe(before);
+    expect(after.status!.containerStatuses![0]!.restartCount).toBe(0);
+    expect(kubectl('delete', 'pod', 'api-pod')).toContain('pod "api-pod" deleted');
+    expect((await pods()).some((p) => p.metadata.name === 'api-pod')).toBe(false);
   });
 
   it('removing a manifest deletes the pod and its sandbox', async () => {

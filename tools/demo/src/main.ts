@@ -203,6 +203,14 @@ spec:
   }
   say(`it answers at ${url} -> ${JSON.stringify(page.trim())}`);
   say('');
+  try {
+    const table = execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'get', 'pods', '-o', 'wide'], { encoding: 'utf8', timeout: 30_000 });
+    say(`kubectl --kubeconfig ${kubeconfig} get pods -o wide:`);
+    for (const line of table.trimEnd().split('\n')) say(`  ${line}`);
+  } catch (err) {
+    say(`(kubectl could not be run here: ${(err as Error).message.split('\n')[0]})`);
+  }
+  say('');
   say('try (in another shell):');
   say(`  kubectl --kubeconfig ${kubeconfig} get pods -o wide`);
   say(`  kubectl --kubeconfig ${kubeconfig} logs ${pod.metadata.name}`);

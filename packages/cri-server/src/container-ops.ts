@@ -113,7 +113,7 @@ export async function startContainer(core: Core, idOrPrefix: string): Promise<vo
       );
     }
     const sandbox = core.store.sandboxes.get(record.sandboxId);
-    if (!sandbox || sandbox.state !== 'ready') {
+    if (sandbox?.state !== 'ready') {
       throw new FailedPreconditionError(
         `StartContainer: pod sandbox ${record.sandboxId} is not ready`,
       );

@@ -31,7 +31,7 @@ export async function tearDownNetwork(core: Core, record: SandboxRecord): Promis
 export async function runPodSandbox(core: Core, req: RunPodSandboxRequest): Promise<string> {
   const config = req.config;
   const m = config?.metadata;
-  if (!config || !m || !m.name || !m.namespace || !m.uid) {
+  if (!config || !m?.name || !m.namespace || !m.uid) {
     throw new InvalidArgumentError('RunPodSandbox: config.metadata needs name, namespace and uid');
   }
   const id = newId();

@@ -116,16 +116,29 @@ export async function createRuntimeService(
     }),
     updateRuntimeConfig: () => ({}),
     runPodSandbox: async (req) => ({ podSandboxId: await runPodSandbox(core, req) }),
-    stopPodSandbox: async (req) => (await stopPodSandbox(core, req.podSandboxId), {}),
-    removePodSandbox: async (req) => (await removePodSandbox(core, req.podSandboxId), {}),
+    stopPodSandbox: async (req) => {
+      await stopPodSandbox(core, req.podSandboxId);
+      return {};
+    },
+    removePodSandbox: async (req) => {
+      await removePodSandbox(core, req.podSandboxId);
+      return {};
+    },
     podSandboxStatus: async (req) => ({ status: await podSandboxStatus(core, req.podSandboxId) }),
     listPodSandbox: async (req) => ({ items: await listPodSandbox(core, req.filter) }),
     createContainer: async (req) => ({ containerId: await createContainer(core, req) }),
-    startContainer: async (req) => (await startContainer(core, req.containerId), {}),
-    stopContainer: async (req) => (
-      await stopContainer(core, req.containerId, Number(req.timeout)), {}
-    ),
-    removeContainer: async (req) => (await removeContainer(core, req.containerId), {}),
+    startContainer: async (req) => {
+      await startContainer(core, req.containerId);
+      return {};
+    },
+    stopContainer: async (req) => {
+      await stopContainer(core, req.containerId, Number(req.timeout));
+      return {};
+    },
+    removeContainer: async (req) => {
+      await removeContainer(core, req.containerId);
+      return {};
+    },
     containerStatus: async (req) => ({ status: await containerStatus(core, req.containerId) }),
     listContainers: async (req) => ({ containers: await listContainers(core, req.filter) }),
     updateContainerResources: async (req) => {
@@ -137,10 +150,10 @@ export async function createRuntimeService(
       }
       return {};
     },
-    reopenContainerLog: async (req) => (
-      await b.reopenContainerLog(await requireRunning(core, req.containerId, 'ReopenContainerLog')),
-      {}
-    ),
+    reopenContainerLog: async (req) => {
+      await b.reopenContainerLog(await requireRunning(core, req.containerId, 'ReopenContainerLog'));
+      return {};
+    },
     execSync: async (req) => {
       if (req.cmd.length === 0) throw new InvalidArgumentError('ExecSync: cmd is empty');
       const c = await requireRunning(core, req.containerId, 'ExecSync');
@@ -207,7 +220,10 @@ export async function createRuntimeService(
       return img ? { image: img } : {};
     },
     listImages: async (req) => ({ images: await images.list(req.filter) }),
-    removeImage: async (req) => (await images.remove(req.image?.image ?? ''), {}),
+    removeImage: async (req) => {
+      await images.remove(req.image?.image ?? '');
+      return {};
+    },
     imageFsInfo: async () => ({ imageFilesystems: await images.fsInfo() }),
   };
 

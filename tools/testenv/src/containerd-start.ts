@@ -46,6 +46,11 @@ export interface StartContainerdOptions {
    * over `podCidr` (see {@link NetworkedContainerd}). Needs CRI; not with `cniConfDir`.
    */
   network?: ContainerdNetworkOptions;
+  /**
+   * Run containerd inside this existing network namespace (`/run/netns/<name>`), with
+   * `nsenter --net` (a private dockerd in a node netns puts its containerd there too).
+   */
+  netnsPath?: string;
   log?: Log;
 }
 
@@ -158,14 +163,15 @@ export async function launchContainerd(
     }),
   );
   const args = ['--config', configFile];
+  const inNetns = network?.netns.path ?? opts.netnsPath;
   const daemon = spawnDaemon({
     name: 'containerd',
     // nsenter switches only the network namespace and execs (same PID). `ip netns exec`
     // would also unshare the mount namespace: container rootfs and pod netns mounts would
     // then be invisible to (and not cleanable by) the test process.
-    ...(network === undefined
+    ...(inNetns === undefined
       ? { command: 'containerd', args }
-      : { command: 'nsenter', args: [`--net=${network.netns.path}`, '--', 'containerd', ...args] }),
+      : { command: 'nsenter', args: [`--net=${inNetns}`, '--', 'containerd', ...args] }),
     logFile: join(dir, 'containerd.log'),
     cwd: dir,
   });

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeCniCacheFor } from './cni-cache.js';
 import { launchContainerd } from './containerd-start.js';
-import { spawnDaemon, waitUntilReady } from './daemon-process.js';
+import { type DaemonProcess, spawnDaemon, waitUntilReady } from './daemon-process.js';
 import { privateDir } from './fs-private-dir.js';
 import { unixRequest } from './http-unix.js';
 import { type Log, noLog } from './log.js';
+import type { ExecInNetnsOptions, ExecResult } from './netns.js';
+import { type NodeNetwork, setupNodeNetwork } from './node-network.js';
 import { overlayWorks } from './overlay-probe.js';
 import { teardownTree } from './teardown-tree.js';
 
@@ -29,9 +32,38 @@ export interface Dockerd {
   stop(): Promise<void>;
 }
 
+/**
+ * A dockerd (and its containerd) running inside a private "node" network namespace, with
+ * a CNI bridge pod network configured for a CRI shim to use (the shim runs the plugins
+ * in `netnsPath`) and the registry reachable on the same 127.0.0.1 address inside it.
+ */
+export interface NetworkedDockerd extends Dockerd {
+  /** Name of the node netns (`capstan-node-<8 hex>`), as in `ip netns list`. */
+  netns: string;
+  /** `/run/netns/<netns>`. */
+  netnsPath: string;
+  podCidr: string;
+  /** The CNI bridge device the conflist names (`cni-<8 hex>`); its address is `.1`. */
+  bridge: string;
+  /** CNI network name (`capstan-<8 hex>`). */
+  networkName: string;
+  /** Directory holding `10-capstan.conflist` (bridge + host-local + portmap). */
+  cniConfDir: string;
+  /** host-local's data dir (allocated pod IPs), under `dir`. */
+  ipamDataDir: string;
+  /** Runs a command in the node netns (`ip netns exec`); resolves for any exit code. */
+  execInNode(argv: readonly string[], opts?: ExecInNetnsOptions): Promise<ExecResult>;
+}
+
 export interface StartDockerdOptions {
   /** Private dir to use (created if missing, removed by stop()); default a fresh temp dir. */
   dir?: string;
+  /**
+   * Run dockerd and its containerd inside a node netns with a bridge pod network over
+   * `podCidr` (see {@link NetworkedDockerd}); `registryHost` (127.0.0.1:<port>) is bridged
+   * into it.
+   */
+  network?: { podCidr: string; registryHost?: string };
   log?: Log;
 }
 
@@ -45,29 +77,76 @@ async function pingOk(socket: string): Promise<boolean> {
  * (otherwise dockerd 20.10 would use a system containerd if one listens), without a
  * bridge, iptables or IP forwarding. Resolves once `GET /_ping` answers `OK`.
  *
+ * With `network`, both run under `nsenter --net=<node netns>` (not `ip netns exec`, which
+ * would also unshare the mount namespace and hide container mounts from the caller), so
+ * host-network containers share the node netns, and a CRI shim attaches pods with the
+ * conflist in `cniConfDir`, running the plugins in the same netns.
+ *
  * Outside `dir`, dockerd 20.10 itself creates /etc/docker/key.json (its trust key) and
  * an empty /run/docker/plugins; neither path can be moved by a flag.
  */
+export function startDockerd(
+  opts: StartDockerdOptions & { network: { podCidr: string; registryHost?: string } },
+): Promise<NetworkedDockerd>;
+export function startDockerd(opts?: StartDockerdOptions): Promise<Dockerd>;
 export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dockerd> {
   const log = opts.log ?? noLog;
   const dir = privateDir('dockerd', opts.dir);
-  const { containerd, daemon: containerdDaemon } = await launchContainerd({
-    dir: join(dir, 'containerd'),
-    cri: false,
-    log,
-  });
-  const storageDriver = (await overlayWorks(dir)) ? 'overlay2' : 'vfs';
-  const socket = join(dir, 'docker.sock');
-  // Containers' cgroups go under a parent of our own (not the shared /docker), so that
-  // stop() can remove the parent too.
+  const cniConfDir = join(dir, 'cni-conf');
+  let network: NodeNetwork | undefined;
+  if (opts.network !== undefined) {
+    mkdirSync(cniConfDir, { recursive: true });
+    try {
+      network = await setupNodeNetwork({
+        dir,
+        cniConfDir,
+        podCidr: opts.network.podCidr,
+        registryHost: opts.network.registryHost,
+      });
+    } catch (err) {
+      await teardownTree({ dir, daemons: [], log }).catch(() => {});
+      throw err;
+    }
+  }
+  const netnsPath = network?.netns.path;
+  let containerdDaemon: DaemonProcess | undefined;
+  let dockerd: DaemonProcess | undefined;
   const cgroupParent = `/capstan-dockerd-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
-  const configFile = join(dir, 'daemon.json');
-  // An explicit empty config: never read /etc/docker/daemon.json.
-  writeFileSync(configFile, '{}\n');
-  const dockerd = spawnDaemon({
-    name: 'dockerd',
-    command: 'dockerd',
-    args: [
+  const stop = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    await network?.closeHostSide().catch((err: unknown) => errors.push(err));
+    const daemons = [dockerd, containerdDaemon, ...(network?.daemons ?? [])].filter(
+      (d): d is DaemonProcess => d !== undefined,
+    );
+    await teardownTree({ dir, daemons, log, ownedCgroups: [cgroupParent] }).catch((err: unknown) =>
+      errors.push(err),
+    );
+    await network?.remove().catch((err: unknown) => errors.push(err));
+    if (network !== undefined) {
+      try {
+        removeCniCacheFor(dir, [network.networkName]);
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+  };
+  const socket = join(dir, 'docker.sock');
+  let storageDriver: 'overlay2' | 'vfs';
+  try {
+    const launched = await launchContainerd({
+      dir: join(dir, 'containerd'),
+      cri: false,
+      log,
+      ...(netnsPath !== undefined ? { netnsPath } : {}),
+    });
+    containerdDaemon = launched.daemon;
+    const { containerd } = launched;
+    storageDriver = (await overlayWorks(dir)) ? 'overlay2' : 'vfs';
+    const configFile = join(dir, 'daemon.json');
+    // An explicit empty config: never read /etc/docker/daemon.json.
+    writeFileSync(configFile, '{}\n');
+    const args = [
       `--host=unix://${socket}`,
       `--data-root=${join(dir, 'data')}`,
       `--exec-root=${join(dir, 'exec')}`,
@@ -75,6 +154,8 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dock
       `--config-file=${configFile}`,
       `--containerd=${containerd.socket}`,
       `--storage-driver=${storageDriver}`,
+      // Containers' cgroups go under a parent of our own (not the shared /docker), so
+      // that stop() can remove the parent too.
       `--cgroup-parent=${cgroupParent}`,
       '--bridge=none',
       '--iptables=false',
@@ -82,30 +163,33 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dock
       '--ip-forward=false',
       '--userland-proxy=false',
       '--shutdown-timeout=3',
-    ],
-    logFile: join(dir, 'dockerd.log'),
-    cwd: dir,
-  });
-  const stop = (): Promise<void> =>
-    teardownTree({
-      dir,
-      daemons: [dockerd, containerdDaemon],
-      log,
-      ownedCgroups: [cgroupParent],
+    ];
+    dockerd = spawnDaemon({
+      name: 'dockerd',
+      ...(netnsPath === undefined
+        ? { command: 'dockerd', args }
+        : { command: 'nsenter', args: [`--net=${netnsPath}`, '--', 'dockerd', ...args] }),
+      logFile: join(dir, 'dockerd.log'),
+      cwd: dir,
     });
-  try {
-    await waitUntilReady(dockerd, `GET /_ping on ${socket}`, () => pingOk(socket), 60_000);
+    await Promise.all([
+      waitUntilReady(dockerd, `GET /_ping on ${socket}`, () => pingOk(socket), 60_000),
+      network?.ready,
+    ]);
   } catch (err) {
     await stop().catch(() => {});
     throw err;
   }
-  log(`dockerd ready on ${socket} (pid ${dockerd.pid}, ${storageDriver})`);
+  log(
+    `dockerd ready on ${socket} (pid ${dockerd.pid}, ${storageDriver}` +
+      `${network !== undefined ? `, netns ${network.netns.name}` : ''})`,
+  );
   let stopping: Promise<void> | undefined;
-  return {
+  const base: Dockerd = {
     socket,
     dir,
     pid: dockerd.pid,
-    containerdSocket: containerd.socket,
+    containerdSocket: join(dir, 'containerd', 'containerd.sock'),
     cgroupParent,
     storageDriver,
     stop() {
@@ -113,4 +197,17 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dock
       return stopping;
     },
   };
+  if (network === undefined) return base;
+  const networked: NetworkedDockerd = {
+    ...base,
+    netns: network.netns.name,
+    netnsPath: network.netns.path,
+    podCidr: network.podCidr,
+    bridge: network.bridge,
+    networkName: network.networkName,
+    cniConfDir,
+    ipamDataDir: join(dir, 'cni-ipam'),
+    execInNode: network.execInNode,
+  };
+  return networked;
 }

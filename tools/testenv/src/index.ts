@@ -14,8 +14,12 @@ export type {
  * its own node netns with a bridge pod network.
  */
 export { startContainerd, startNetworkedContainerd } from './containerd-start.js';
-export type { Dockerd, StartDockerdOptions } from './dockerd-start.js';
-/** Starts a private dockerd on its own private containerd. */
+export type { DaemonExit } from './daemon-process.js';
+export type { DockerShim, StartDockerShimOptions } from './docker-shim-start.js';
+/** Starts apps/docker-shim (from source) as a child process over a networked dockerd. */
+export { startDockerShim } from './docker-shim-start.js';
+export type { Dockerd, NetworkedDockerd, StartDockerdOptions } from './dockerd-start.js';
+/** Starts a private dockerd on its own private containerd; with `network`, in a node netns. */
 export { startDockerd } from './dockerd-start.js';
 export type { UnixHttpResponse } from './http-unix.js';
 /** One buffered HTTP/1.1 request over a unix socket (Docker Engine API). */

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  ConfigError,
+  defaultConfig,
+  durationMs,
+  exampleConfig,
+  loadConfig,
+  shimConfigSchema,
+} from './shim-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'shim-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('loadConfig', () => {
+  it('is the defaults without a file or flags', () => {
+    expect(loadConfig({})).toEqual(defaultConfig());
+  });
+  it('reads the file, and flags win over it', () => {
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, 'stateDir: /var/lib/x\ncni:\n  confDir: /etc/x\nstatsPeriod: 5s\n');
+    const c = loadConfig({
+      config: file,
+      cniBinDir: '/a,/b',
+      statsPeriod: '2',
+      sysctlWhitelist: 'net.*',
+    });
+    expect(c).toMatchObject({
+      stateDir: '/var/lib/x',
+      cni: { confDir: '/etc/x', binDirs: ['/a', '/b'] },
+      statsPeriod: 2,
+      sysctlWhitelist: ['net.*'],
+    });
+    expect(durationMs(c.statsPeriod)).toBe(2000);
+    expect(durationMs('1m')).toBe(60_000);
+  });
+  it('says in one line what is wrong', () => {
+    expect(() => loadConfig({ stateDir: 'relative' })).toThrow(ConfigError);
+    expect(() => loadConfig({ logLevel: 'loud' })).toThrow(/logLevel/);
+    expect(() => loadConfig({ config: join(dir, 'missing.yaml') })).toThrow(/cannot read/);
+  });
+  it('prints an example file that parses back to the defaults', () => {
+    expect(shimConfigSchema.parse(parse(exampleConfig()))).toEqual(defaultConfig());
+  });
+});

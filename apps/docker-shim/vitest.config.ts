@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  test: {
+    name: 'docker-shim',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Integration tests start their own private dockerd in a node netns; the registry and
+    // test images come from the shared global setup.
+    globalSetup: ['../../tools/testenv/src/global-setup.ts'],
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+  },
+});

@@ -1,0 +1,118 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type DaemonExit,
+  type DaemonProcess,
+  daemonEnv,
+  spawnDaemon,
+  waitUntilReady,
+} from './daemon-process.js';
+import type { NetworkedDockerd } from './dockerd-start.js';
+import { privateDir } from './fs-private-dir.js';
+import { socketAccepts } from './http-unix.js';
+import { type Log, noLog } from './log.js';
+
+const APP = fileURLToPath(new URL('../../../apps/docker-shim/', import.meta.url));
+
+/** A capstan-docker-shim child process over a networked private dockerd. */
+export interface DockerShim {
+  /** `unix://<socket>`: the CRI endpoint. */
+  address: string;
+  socket: string;
+  /** The shim's --state-dir. */
+  stateDir: string;
+  dir: string;
+  /** PID of the current shim process. */
+  readonly pid: number;
+  logFile: string;
+  /** SIGKILLs the shim (no drain, no cleanup) and waits for it to be gone. */
+  kill(): Promise<void>;
+  /** Starts the shim again on the same state dir and socket; resolves once it serves. */
+  restart(): Promise<void>;
+  /**
+   * SIGTERM (the shim drains and exits), then removes the dir; resolves with how the
+   * process ended. The Docker containers are left to the dockerd's stop().
+   */
+  stop(): Promise<DaemonExit>;
+}
+
+export interface StartDockerShimOptions {
+  dockerd: NetworkedDockerd;
+  /** --pod-infra-container-image */
+  podInfraImage: string;
+  dir?: string;
+  /** More flags (e.g. `--stats-period 1s`). */
+  args?: readonly string[];
+  log?: Log;
+}
+
+/**
+ * Starts `apps/docker-shim/src/main.ts` (from source, through tsx, as the test suites run
+ * every package) as a child process: CRI on `<dir>/shim.sock`, state in `<dir>/state`,
+ * Docker at the dockerd's socket, the dockerd's CNI conflist with the plugins run in its
+ * node netns (`--cni-netns`). Resolves once the socket accepts connections, which the shim
+ * only does after recovering its state.
+ */
+export async function startDockerShim(opts: StartDockerShimOptions): Promise<DockerShim> {
+  const log = opts.log ?? noLog;
+  const dir = privateDir('docker-shim', opts.dir);
+  const socket = join(dir, 'shim.sock');
+  const stateDir = join(dir, 'state');
+  const logFile = join(dir, 'shim.log');
+  const args = [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    join(APP, 'src/main.ts'),
+    `--listen=unix://${socket}`,
+    `--docker-endpoint=unix://${opts.dockerd.socket}`,
+    `--state-dir=${stateDir}`,
+    `--cni-conf-dir=${opts.dockerd.cniConfDir}`,
+    '--cni-bin-dir=/usr/lib/cni',
+    `--cni-netns=${opts.dockerd.netnsPath}`,
+    `--pod-infra-container-image=${opts.podInfraImage}`,
+    '--log-level=debug',
+    ...(opts.args ?? []),
+  ];
+  const env = daemonEnv();
+  delete env.NODE_OPTIONS;
+  let child: DaemonProcess;
+  const launch = async () => {
+    child = spawnDaemon({
+      name: 'docker-shim',
+      command: process.execPath,
+      args,
+      logFile,
+      cwd: APP,
+      env,
+    });
+    await waitUntilReady(child, `a connection on ${socket}`, () => socketAccepts(socket), 60_000);
+    log(`docker shim serving on ${socket} (pid ${child.pid})`);
+  };
+  await launch();
+  let stopping: Promise<DaemonExit> | undefined;
+  return {
+    address: `unix://${socket}`,
+    socket,
+    stateDir,
+    dir,
+    get pid() {
+      return child.pid;
+    },
+    logFile,
+    async kill() {
+      process.kill(child.pid, 'SIGKILL');
+      await child.exited;
+    },
+    restart: launch,
+    stop() {
+      stopping ??= (async () => {
+        const exit = await child.terminate(15_000);
+        rmSync(dir, { recursive: true, force: true });
+        return exit;
+      })();
+      return stopping;
+    },
+  };
+}

@@ -114,8 +114,10 @@ export function createCriServer(options: CriServerOptions): CriServer {
     },
     close(graceMs = 5000) {
       closing ??= (async () => {
-        await Promise.all(
-          // Closing a unix listener also removes its socket file.
+        // Stop accepting at once; Node reports a listener closed only once its connections
+        // are gone, so wait for that after the calls in flight are drained, not before.
+        // Closing a unix listener also removes its socket file.
+        const closed = Promise.all(
           listeners.map(({ net }) => new Promise<void>((resolve) => net.close(() => resolve()))),
         );
         injector?.drain(graceMs);
@@ -130,6 +132,7 @@ export function createCriServer(options: CriServerOptions): CriServer {
           });
         });
         injector?.destroy();
+        await Promise.race([closed, new Promise((r) => setTimeout(r, 1000).unref())]);
       })();
       return closing;
     },
@@ -155,8 +158,10 @@ function contextOf(
   const controller = new AbortController();
   const deadline = call.getDeadline();
   call.on('cancelled', () => {
-    const expired =
-      deadline instanceof Date ? deadline.getTime() <= Date.now() : Number(deadline) <= Date.now();
+    // The caller's own deadline timer usually fires a little before the server's; a cancel
+    // that arrives within 100 ms of the deadline is that deadline passing.
+    const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+    const expired = Number.isFinite(at) && at <= Date.now() + 100;
     controller.abort(
       expired
         ? new DeadlineExceededError(`${path}: the caller's deadline passed`)

@@ -294,6 +294,17 @@ describe('listening', () => {
     c.close();
   });
 
+  it('closes while a client stays connected', async () => {
+    const sockPath = join(dir, 'busy.sock');
+    const s = createCriServer({ runtime: { version: () => ({ runtimeName: 'busy' }) } });
+    await s.listen(sockPath);
+    const c = await connectCriClient(sockPath);
+    expect((await c.runtime.version({})).runtimeName).toBe('busy');
+    await s.close(500); // resolves although the client never disconnects
+    expect(existsSync(sockPath)).toBe(false);
+    c.close();
+  });
+
   it('shuts down gracefully on SIGTERM and removes its socket', async () => {
     const childSock = join(dir, 'child.sock');
     const script = `

@@ -24,6 +24,7 @@ APT_PACKAGES=(
   runc containerd docker.io containernetworking-plugins systemd-container
   qemu-system-x86 qemu-utils busybox-static docker-registry
   iproute2 iptables gcc libc6-dev protobuf-compiler
+  python3-kubernetes # the Python Kubernetes client, a WebSocket exec client for tests
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

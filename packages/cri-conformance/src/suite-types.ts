@@ -15,6 +15,7 @@ export const CATEGORIES = [
   'sandbox',
   'container',
   'exec',
+  'streaming',
   'logs',
   'network',
   'security',

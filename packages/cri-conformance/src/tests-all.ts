@@ -11,6 +11,7 @@ import { runtimeTests } from './tests-runtime.js';
 import { sandboxTests } from './tests-sandbox.js';
 import { securityTests } from './tests-security.js';
 import { statsTests } from './tests-stats.js';
+import { streamingTests } from './tests-streaming.js';
 
 /** Every conformance test, by category. */
 export const allTests: readonly ConformanceTest[] = [
@@ -19,6 +20,7 @@ export const allTests: readonly ConformanceTest[] = [
   ...sandboxTests,
   ...containerTests,
   ...execTests,
+  ...streamingTests,
   ...logTests,
   ...networkTests,
   ...securityTests,

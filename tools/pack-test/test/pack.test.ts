@@ -96,6 +96,15 @@ const usage: Record<string, { code: string; prints: string }> = {
     console.log('ok', newId().length, resolveLogPath('/var/log/pods/x', 'c/0.log') === '/var/log/pods/x/c/0.log' ? '' : 'bad', b.runtimeName ? '' : 'x');
   `,
   },
+  '@capstan/streaming': {
+    prints: 'ok true',
+    code: `
+    import { createStreamingServer, LocalProcessRuntime } from '@capstan/streaming';
+    const s = createStreamingServer({ runtime: new LocalProcessRuntime() });
+    console.log('ok', (await s.listen()).startsWith('http://127.0.0.1'));
+    await s.close();
+  `,
+  },
   '@capstan/cri-conformance': {
     prints: 'ok runtime',
     code: `

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { readmeExample, runTypeScriptSync } from '@capstan/testenv';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 // The README's example runs as written, prints what the README says it prints, and
@@ -9,9 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const pkg = join(import.meta.dirname, '..');
 const work = join(pkg, '.tmp', `readme-${process.pid}`);
-const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
-const example = /```ts example\n([\s\S]*?)```/.exec(readme)?.[1];
-const printed = /\nprints\n\n```\n([\s\S]*?)```/.exec(readme)?.[1];
+const { code: example, prints: printed } = readmeExample(pkg, 'example');
 const file = join(work, 'example.ts');
 
 beforeAll(() => {
@@ -28,11 +27,7 @@ afterAll(() => {
 
 it('README example runs and prints its documented output', () => {
   expect(printed, 'README shows what the example prints').toBeDefined();
-  const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', file], {
-    cwd: pkg,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  const run = runTypeScriptSync(file, { cwd: pkg });
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout).toBe(printed);

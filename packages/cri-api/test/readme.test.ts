@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readmeBlock, runTypeScript } from '@capstan/testenv';
 import { afterAll, expect, it } from 'vitest';
 
 // The README's two examples run as written: the server example serves, the client example
@@ -8,25 +8,6 @@ import { afterAll, expect, it } from 'vitest';
 
 const pkg = join(import.meta.dirname, '..');
 const work = join(pkg, '.tmp', `readme-${process.pid}`);
-const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
-const block = (tag: string) => {
-  const m = new RegExp('```ts ' + tag + '\\n([\\s\\S]*?)```').exec(readme);
-  if (!m?.[1]) throw new Error(`README has no \`\`\`ts ${tag} block`);
-  return m[1];
-};
-
-function run(file: string) {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file], {
-    cwd: pkg,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, output: () => out };
-}
-
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 it('README server and client examples run as written', async () => {
@@ -34,12 +15,12 @@ it('README server and client examples run as written', async () => {
   const sock = '/tmp/capstan-example.sock';
   const serverFile = join(work, 'server.ts');
   const clientFile = join(work, 'client.ts');
-  writeFileSync(serverFile, block('server-example'));
-  writeFileSync(clientFile, block('client-example'));
-  const server = run(serverFile);
+  writeFileSync(serverFile, readmeBlock(pkg, 'server-example'));
+  writeFileSync(clientFile, readmeBlock(pkg, 'client-example'));
+  const server = runTypeScript(serverFile, { cwd: pkg });
   try {
     await expect.poll(() => existsSync(sock), { timeout: 20_000 }).toBe(true);
-    const client = run(clientFile);
+    const client = runTypeScript(clientFile, { cwd: pkg });
     expect(await client.exited).toBe(0);
     expect(client.output()).toContain('my-runtime 1.0.0 (CRI v1)');
     expect(client.output()).toContain('no such container:');

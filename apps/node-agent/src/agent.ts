@@ -19,6 +19,8 @@ import { PodRegistry } from './pod/pod-registry.js';
 import type { Node, Pod } from './pod/types.js';
 import { invalidPodReason, StaticPodSource } from './sources/static-dir.js';
 import { admit } from './sync/admission.js';
+import { collectImages, type ImageGcOptions } from './sync/image-gc.js';
+import { type LogRotationOptions, rotateLogs } from './sync/log-rotation.js';
 import { type SyncDeps, syncPod } from './sync/pod-sync.js';
 import { PodWorkers } from './sync/pod-workers.js';
 import { Prober } from './sync/prober.js';
@@ -40,6 +42,12 @@ export interface AgentOptions {
   relistPeriodMs: number;
   hostIP: string;
   logger: Logger;
+  /** Container log rotation (the kubelet's containerLogMaxSize / containerLogMaxFiles). */
+  logRotation?: LogRotationOptions;
+  /** Image GC thresholds (the kubelet's imageGCHigh/LowThresholdPercent). */
+  imageGc?: ImageGcOptions;
+  /** How often rotation and GC run. Default 10 s. */
+  housekeepingPeriodMs?: number;
 }
 
 /** The node agent: pod sources, workers, PLEG, probes, and the PodManager the API serves. */
@@ -51,7 +59,10 @@ export class Agent implements PodManager {
   private prober!: Prober;
   private staticSource: StaticPodSource | undefined;
   private relistTimer: NodeJS.Timeout | undefined;
+  private housekeepingTimer: NodeJS.Timeout | undefined;
+  private events: AbortController | undefined;
   private lastSignatures = new Map<string, string>();
+  private readonly uidOfContainer = new Map<string, string>();
   private lastRelist = 0;
   private runtimeName = 'cri';
   private runtimeVersion = '';
@@ -216,6 +227,56 @@ export class Agent implements PodManager {
     for (const e of this.registry.entries()) this.workers.kick(e.pod.metadata.uid!);
     await this.relist();
     this.relistTimer = setInterval(() => void this.relist(), o.relistPeriodMs);
+    this.followEvents();
+    let housekeeping = false;
+    this.housekeepingTimer = setInterval(async () => {
+      if (housekeeping) return;
+      housekeeping = true;
+      try {
+        await rotateLogs(
+          this.cri,
+          o.logRotation ?? { maxSize: 10 * 1024 * 1024, maxFiles: 5 },
+          o.logger,
+        );
+        await collectImages(
+          this.cri,
+          o.imageGc ?? { highThresholdPercent: 85, lowThresholdPercent: 80 },
+          o.logger,
+        );
+      } catch (err) {
+        o.logger.warn({ err: (err as Error).message }, 'housekeeping failed');
+      } finally {
+        housekeeping = false;
+      }
+    }, o.housekeepingPeriodMs ?? 10_000);
+  }
+
+  /**
+   * Evented PLEG: container events from the runtime (GetContainerEvents) wake the pod's
+   * worker at once; relisting stays as the fallback and safety net. Runtimes without the
+   * RPC answer UNIMPLEMENTED and the agent relies on relisting alone.
+   */
+  private followEvents(): void {
+    this.events = new AbortController();
+    const signal = this.events.signal;
+    void (async () => {
+      while (!signal.aborted) {
+        try {
+          for await (const e of this.cri.runtime.getContainerEvents({}, { signal })) {
+            const uid = e.containerId && this.uidOfContainer.get(e.containerId);
+            if (uid) this.workers.kick(uid);
+            else void this.relist();
+          }
+        } catch (err) {
+          if (signal.aborted) return;
+          if ((err as { code?: number }).code === 12 /* UNIMPLEMENTED */) {
+            this.options.logger.info({}, 'runtime has no container events; PLEG relists only');
+            return;
+          }
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
   }
 
   /** PLEG: one relist, kicking the workers of pods whose runtime state changed. */
@@ -235,6 +296,7 @@ export class Agent implements PodManager {
       for (const c of containers) {
         const uid = c.labels[LABEL_POD_UID];
         if (!uid || !sig.has(uid)) continue;
+        this.uidOfContainer.set(c.id, uid);
         sig.get(uid)!.push(`c${c.id}:${c.state}`);
       }
       for (const [uid, parts] of sig) {
@@ -275,6 +337,8 @@ export class Agent implements PodManager {
 
   async stop(): Promise<void> {
     clearInterval(this.relistTimer);
+    clearInterval(this.housekeepingTimer);
+    this.events?.abort();
     this.staticSource?.stop();
     this.workers.stop();
     this.prober.stopAll();

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { Agent } from './agent.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, sizeBytes } from './config/config.js';
 import { startHttpServer } from './http-server.js';
 import { startPodApi } from './pod-api-start.js';
 
@@ -66,6 +66,15 @@ try {
     relistPeriodMs: config.relistPeriodMs,
     hostIP: config.hostIP,
     logger,
+    logRotation: {
+      maxSize: sizeBytes(config.containerLogMaxSize),
+      maxFiles: config.containerLogMaxFiles,
+    },
+    imageGc: {
+      highThresholdPercent: config.imageGCHighThresholdPercent,
+      lowThresholdPercent: config.imageGCLowThresholdPercent,
+    },
+    housekeepingPeriodMs: config.housekeepingPeriodMs,
   });
   const http = await startHttpServer(agent, config.healthzBindAddress, config.healthzPort);
   const statusHttp = config.statusSocket

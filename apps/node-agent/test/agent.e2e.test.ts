@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CriClient, connectCriClient } from '@capstan/cri-api';
@@ -36,6 +44,9 @@ writeFileSync(
     'healthzPort: 0',
     `statusSocket: ${statusSocket}`,
     'relistPeriodMs: 500',
+    'containerLogMaxSize: 4Ki',
+    'containerLogMaxFiles: 3',
+    'housekeepingPeriodMs: 500',
     'podApi:',
     '  enabled: true',
     `  socket: ${join(dir, 'pod-api.sock')}`,
@@ -280,6 +291,44 @@ describe('node agent with containerd', () => {
     expect(after.status!.containerStatuses![0]!.restartCount).toBe(0);
     expect(kubectl('delete', 'pod', 'api-pod')).toContain('pod "api-pod" deleted');
     expect((await pods()).some((p) => p.metadata.name === 'api-pod')).toBe(false);
+  });
+
+  it('rotates a chatty container log through ReopenContainerLog, keeping maxFiles', async () => {
+    manifest('chatty', {
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: 'c',
+          image: env.images.busybox.ref,
+          command: [
+            'sh',
+            '-c',
+            'i=0; while :; do i=$((i+1)); echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.01; done',
+          ],
+        },
+      ],
+    });
+    const p = await until('chatty Running', async () => {
+      const x = await pod('chatty');
+      return x?.status?.phase === 'Running' && x;
+    });
+    const logDir = join(dir, 'logs', `default_${p.metadata.name}_${p.metadata.uid}`, 'c');
+    const files = await until(
+      'two rotations',
+      async () => {
+        const f = readdirSync(logDir);
+        return f.filter((x) => x.startsWith('0.log.')).length >= 2 && f;
+      },
+      30_000,
+    );
+    // Only maxFiles (3) files are kept, the live one included, and the live one keeps growing.
+    expect(files.length).toBeLessThanOrEqual(3);
+    expect(files).toContain('0.log');
+    await until('the live log is written again', async () =>
+      readFileSync(join(logDir, '0.log'), 'utf8').includes('stdout F line-'),
+    );
+    unlinkSync(join(manifests, 'chatty.json'));
+    await until('chatty gone', async () => !(await pod('chatty')));
   });
 
   it('removing a manifest deletes the pod and its sandbox', async () => {

@@ -27,6 +27,14 @@ export const configSchema = z
     /** Also serve the healthz endpoints (/healthz, /metrics, /pods, ...) on this unix socket. */
     statusSocket: z.string().optional(),
     relistPeriodMs: z.number().int().positive().default(1000),
+    containerLogMaxSize: z
+      .string()
+      .regex(/^\d+(Ki|Mi|Gi)?$/, 'a size such as 10Mi')
+      .default('10Mi'),
+    containerLogMaxFiles: z.number().int().min(2).default(5),
+    imageGCHighThresholdPercent: z.number().int().min(1).max(100).default(85),
+    imageGCLowThresholdPercent: z.number().int().min(0).max(100).default(80),
+    housekeepingPeriodMs: z.number().int().positive().default(10_000),
     hostIP: z.string().default('127.0.0.1'),
     podApi: z
       .object({
@@ -80,4 +88,10 @@ export function loadConfig(
     );
   }
   return result.data;
+}
+
+/** `10Mi` -> bytes. */
+export function sizeBytes(q: string): number {
+  const m = /^(\d+)(Ki|Mi|Gi)?$/.exec(q)!;
+  return Number(m[1]) * ({ Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 }[m[2] as 'Ki'] ?? 1);
 }

@@ -105,6 +105,14 @@ const usage: Record<string, { code: string; prints: string }> = {
     await s.close();
   `,
   },
+  '@capstan/eviction': {
+    prints: 'ok memory.available MemoryPressure',
+    code: `
+    import { parseThreshold, signalCondition, type Threshold } from '@capstan/eviction';
+    const t: Threshold = parseThreshold('memory.available<100Mi')!;
+    console.log('ok', t.signal, signalCondition(t.signal));
+  `,
+  },
   '@capstan/cri-conformance': {
     prints: 'ok runtime',
     code: `

@@ -26,15 +26,18 @@ describe('process identity', () => {
   });
 
   it('a zombie (killed, not yet reaped) is not alive', async () => {
-    // sh starts `true` in the background, then becomes `sleep`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], {
+    // sh starts a short sleep in the background, then becomes `sleep 30`, which never reaps
+    // it. The child outlives sh's own reaping (sh is gone before the child exits).
+    const parent = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30'], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     try {
       const [line] = (await once(parent.stdout, 'data')) as [Buffer];
       const pid = Number(line.toString().trim());
       await expect
-        .poll(() => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0])
+        .poll(() => readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.[0], {
+          timeout: 5000,
+        })
         .toBe('Z');
       expect(isAlive({ pid, start: '0', boot: selfIdentity().boot })).toBe(false);
     } finally {

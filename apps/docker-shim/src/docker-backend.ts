@@ -1,8 +1,10 @@
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import {
   type ContainerStats,
   type DeepPartial,
   type ExecSyncResponse,
+  FailedPreconditionError,
   InvalidArgumentError,
   type LinuxContainerResources,
   NotFoundError,
@@ -13,10 +15,12 @@ import type {
   ContainerLiveState,
   ContainerRecord,
   ContainerSpec,
+  ExecExit,
   Logger,
   RuntimeBackend,
   SandboxRecord,
   SandboxSpec,
+  StreamIO,
 } from '@capstan/cri-server';
 import type Docker from 'dockerode';
 import { containerCreateBody, infraCreateBody, podNamespaces } from './docker-create.js';
@@ -33,6 +37,9 @@ import { removeSandboxFiles, sandboxFilesOf, writeSandboxFiles } from './sandbox
 import { dockerCapabilities, nodeCapabilities } from './security-capabilities.js';
 import type { NodeCaps } from './security-options.js';
 import { CgroupStatsCache, cgroupOfPid, networkUsage, sumUsage } from './stats.js';
+import { streamAttach } from './streaming-attach.js';
+import { streamExec } from './streaming-exec.js';
+import { forwardPort } from './streaming-portforward.js';
 
 export interface DockerBackendOptions {
   docker: Docker;
@@ -87,6 +94,8 @@ export class DockerBackend implements RuntimeBackend {
   /** Containers being created or started now, and when each last changed (ms). */
   readonly #busy = new Set<string>();
   readonly #changedAt = new Map<string, number>();
+  /** Streaming sessions in progress (close() waits for them to wind down). */
+  readonly #sessions = new Set<Promise<unknown>>();
 
   constructor(o: DockerBackendOptions) {
     this.#o = o;
@@ -473,6 +482,49 @@ export class DockerBackend implements RuntimeBackend {
     if (id) this.#follow(container, id, resumeSince(container.logPath));
   }
 
+  // --- streaming (the server validated the request and checked the container runs) --------
+
+  async exec(container: ContainerRecord, cmd: readonly string[], io: StreamIO): Promise<ExecExit> {
+    const id = await this.#dockerId(container.id, container.backend);
+    if (!id) throw new NotFoundError(`Exec: Docker has no container for ${container.id}`);
+    return this.#session(streamExec(this.#d, id, cmd, io));
+  }
+
+  async attach(container: ContainerRecord, io: StreamIO): Promise<void> {
+    const id = await this.#dockerId(container.id, container.backend);
+    if (!id) throw new NotFoundError(`Attach: Docker has no container for ${container.id}`);
+    const tty = container.backend.tty === '1' || container.config.tty;
+    return this.#session(streamAttach(this.#d, id, tty, io));
+  }
+
+  async portForward(
+    sandbox: SandboxRecord,
+    port: number,
+    stream: Duplex,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const id = await this.#dockerId(sandbox.id, sandbox.backend);
+    if (!id) throw new NotFoundError(`PortForward: the infra container of ${sandbox.id} is gone`);
+    // The pause process's netns, read now: a recorded PID may be stale after a restart.
+    const info = await this.#d
+      .getContainer(id)
+      .inspect()
+      .catch((err: unknown) => {
+        throw fromDocker(err, `PortForward: inspecting the infra container of ${sandbox.id}`);
+      });
+    if (!info.State.Running || !(info.State.Pid > 0)) {
+      throw new FailedPreconditionError(`PortForward: sandbox ${sandbox.id} is not running`);
+    }
+    return this.#session(forwardPort(`/proc/${info.State.Pid}/ns/net`, port, stream, signal));
+  }
+
+  #session<T>(p: Promise<T>): Promise<T> {
+    this.#sessions.add(p);
+    const forget = () => this.#sessions.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
   // --- stats ------------------------------------------------------------------------------
 
   async #cgroupOf(dockerId: string): Promise<string | undefined> {
@@ -547,8 +599,14 @@ export class DockerBackend implements RuntimeBackend {
     return { sandboxIds: ids('sandbox'), containerIds: ids('container') };
   }
 
-  /** Stops following logs (the containers keep running) and the stats timer. */
+  /**
+   * Waits (up to 3 s) for streaming sessions to wind down, then stops following logs (the
+   * containers keep running) and the stats timer.
+   */
   async close(): Promise<void> {
+    // Sessions whose clients were cut off (the streaming server closed first) are killing
+    // their exec'd processes: let them finish, briefly.
+    await waitAtMost(Promise.allSettled([...this.#sessions]), 3_000);
     for (const f of this.#followers.values()) f.stop();
     this.#followers.clear();
     this.#stats.close();

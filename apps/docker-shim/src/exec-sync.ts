@@ -52,6 +52,35 @@ export function processTree(root: number): number[] {
   return out;
 }
 
+/** SIGKILLs an exec'd process and its descendants by host PID (the container is left alone). */
+export async function killExec(exec: Docker.Exec): Promise<void> {
+  const info = await exec.inspect().catch(() => undefined);
+  if (!info?.Running || !(info.Pid > 0)) return;
+  for (const pid of processTree(info.Pid).reverse()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+/**
+ * The exit code of an exec whose output ended: Docker flips `Running` a moment after the
+ * streams close, so inspect until it did (at most `waitMs`; then null: still running).
+ */
+export async function execExitCode(exec: Docker.Exec, waitMs = 500): Promise<number | null> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const info = await exec.inspect().catch((err: unknown) => {
+      throw fromDocker(err, 'inspecting the exec');
+    });
+    if (!info.Running) return info.ExitCode ?? 0;
+    if (Date.now() >= until) return null;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /**
  * ExecSync over Docker exec: runs `cmd` in the container (its user, env and working dir),
  * collects stdout and stderr (each capped at {@link EXEC_OUTPUT_CAP}) and the exit code.
@@ -109,21 +138,7 @@ export async function execSync(
     if (timeoutSec > 0) {
       timer = setTimeout(() => {
         timedOut = true;
-        void exec
-          .inspect()
-          .then((info) => {
-            if (info.Pid > 0) {
-              for (const pid of processTree(info.Pid).reverse()) {
-                try {
-                  process.kill(pid, 'SIGKILL');
-                } catch {
-                  // exited meanwhile
-                }
-              }
-            }
-          })
-          .catch(() => {})
-          .finally(() => (stream as unknown as { destroy(): void }).destroy());
+        void killExec(exec).finally(() => (stream as unknown as { destroy(): void }).destroy());
       }, timeoutSec * 1000);
     }
   }).finally(() => clearTimeout(timer));
@@ -132,16 +147,6 @@ export async function execSync(
       `ExecSync ${JSON.stringify(cmd)} in container ${dockerId.slice(0, 12)} timed out after ${timeoutSec} s`,
     );
   }
-  let exitCode = 0;
-  for (let i = 0; i < 50; i++) {
-    const info = await exec.inspect().catch((err: unknown) => {
-      throw fromDocker(err, 'ExecSync: inspecting the exec');
-    });
-    if (!info.Running) {
-      exitCode = info.ExitCode ?? 0;
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const exitCode = (await execExitCode(exec)) ?? 0;
   return { stdout: stdout.bytes(), stderr: stderr.bytes(), exitCode };
 }

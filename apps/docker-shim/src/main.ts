@@ -42,6 +42,12 @@ const program = new Command('capstan-docker-shim')
     '--instance <name>',
     'label value marking this shim’s Docker containers (default capstan-docker-shim)',
   )
+  .option(
+    '--streaming-address <host:port>',
+    'where Exec/Attach/PortForward URLs point; port 0 = any free port (default 127.0.0.1:0)',
+  )
+  .option('--streaming-tls-cert-file <file>', 'PEM certificate: serve streaming URLs over https')
+  .option('--streaming-tls-key-file <file>', 'PEM key of --streaming-tls-cert-file')
   .option('--print-config', 'print the commented default config file and exit')
   .showHelpAfterError();
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CriServer } from '@capstan/cri-api';
 import {
@@ -73,13 +73,21 @@ export async function startShim(config: ShimConfig, logger: Logger): Promise<Shi
     version: version.Version,
     dataRoot: info.DockerRootDir ?? '/var/lib/docker',
   });
+  let service: RuntimeService | undefined;
   try {
-    const service = await createRuntimeService({
+    const { tlsCertFile, tlsKeyFile } = config.streaming;
+    service = await createRuntimeService({
       backend,
       network,
       stateDir: join(config.stateDir, 'cri'),
       logger,
       cgroupDriver: info.CgroupDriver === 'systemd' ? 'systemd' : 'cgroupfs',
+      streaming: {
+        address: config.streaming.address,
+        ...(tlsCertFile
+          ? { tls: { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } }
+          : {}),
+      },
     });
     const recovery = await service.recover();
     const live = await backend.inventory();
@@ -90,9 +98,15 @@ export async function startShim(config: ShimConfig, logger: Logger): Promise<Shi
       mkdirSync(dirname(config.listen.slice(7)), { recursive: true });
     const server = await serveRuntime(service, config.listen);
     logger.info(
-      { listen: config.listen, docker: version.Version, ...recovery },
+      {
+        listen: config.listen,
+        streaming: service.streamingUrl,
+        docker: version.Version,
+        ...recovery,
+      },
       'docker shim serving',
     );
+    const started = service;
     let closing: Promise<void> | undefined;
     return {
       service,
@@ -108,6 +122,8 @@ export async function startShim(config: ShimConfig, logger: Logger): Promise<Shi
             server.close(graceMs),
             new Promise((r) => setTimeout(r, graceMs + 1_000).unref()),
           ]);
+          // Ends streaming sessions (their exec'd processes are killed); idempotent.
+          await started.close();
           await backend.close();
           network.close();
         })();
@@ -115,6 +131,7 @@ export async function startShim(config: ShimConfig, logger: Logger): Promise<Shi
       },
     };
   } catch (err) {
+    await service?.close();
     await backend.close();
     network.close();
     throw err;

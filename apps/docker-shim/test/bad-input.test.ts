@@ -240,15 +240,32 @@ describe('RuntimeService', () => {
     await rejects(() => cri.runtime.containerStats({ containerId: UNKNOWN }), GrpcStatus.NOT_FOUND);
   });
 
-  it('RPCs this runtime does not serve answer UNIMPLEMENTED', async () => {
-    const unimplemented = GrpcStatus.UNIMPLEMENTED;
-    await rejects(() => cri.runtime.exec({ containerId, cmd: ['sh'] }), unimplemented);
-    await rejects(() => cri.runtime.attach({ containerId }), unimplemented);
+  it('Exec, Attach, PortForward without IDs, for unknown objects, without streams, with bad ports', async () => {
+    const out = { stdout: true };
+    await rejects(() => cri.runtime.exec({ cmd: ['true'], ...out }), INVALID);
     await rejects(
-      () => cri.runtime.portForward({ podSandboxId: podId, port: [80] }),
-      unimplemented,
+      () => cri.runtime.exec({ containerId: UNKNOWN, cmd: ['true'], ...out }),
+      GrpcStatus.NOT_FOUND,
     );
-    await rejects(() => cri.runtime.checkpointContainer({ containerId }), unimplemented);
+    await rejects(() => cri.runtime.exec({ containerId, cmd: ['sh'] }), INVALID);
+    await rejects(() => cri.runtime.exec({ containerId, cmd: [], ...out }), INVALID);
+    await rejects(
+      () => cri.runtime.exec({ containerId, cmd: ['sh'], tty: true, ...out, stderr: true }),
+      INVALID,
+    );
+    await rejects(() => cri.runtime.attach({}), INVALID);
+    await rejects(() => cri.runtime.attach({ containerId: UNKNOWN, ...out }), GrpcStatus.NOT_FOUND);
+    await rejects(() => cri.runtime.attach({ containerId }), INVALID);
+    await rejects(() => cri.runtime.portForward({ port: [80] }), INVALID);
+    await rejects(
+      () => cri.runtime.portForward({ podSandboxId: UNKNOWN, port: [80] }),
+      GrpcStatus.NOT_FOUND,
+    );
+    await rejects(() => cri.runtime.portForward({ podSandboxId: podId, port: [0] }), INVALID);
+  });
+
+  it('RPCs this runtime does not serve answer UNIMPLEMENTED', async () => {
+    await rejects(() => cri.runtime.checkpointContainer({ containerId }), GrpcStatus.UNIMPLEMENTED);
   });
 });
 

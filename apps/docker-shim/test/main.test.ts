@@ -37,6 +37,9 @@ describe('capstan-docker-shim', () => {
       '--stats-period',
       '--image-pull-progress-deadline',
       '--instance',
+      '--streaming-address',
+      '--streaming-tls-cert-file',
+      '--streaming-tls-key-file',
       '--print-config',
     ]) {
       expect(stdout).toContain(flag);

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type {
   ContainerConfig,
   ContainerStats,
@@ -11,6 +12,7 @@ import type {
   PodSandboxStats,
   RuntimeCondition,
 } from '@capstan/cri-api';
+import type { ExecExit, StreamIO } from '@capstan/streaming';
 
 /** What the server keeps about a pod sandbox; persisted, so plain data only. */
 export interface SandboxRecord {
@@ -144,6 +146,29 @@ export interface RuntimeBackend {
     sandbox: SandboxRecord,
     containers: readonly ContainerRecord[],
   ): Promise<DeepPartial<PodSandboxStats>>;
+
+  // --- streaming (optional) ---------------------------------------------------------------
+  // The server owns the streaming server (@capstan/streaming): it validates Exec, Attach and
+  // PortForward, hands out the URLs and, when a client opens one, calls these with the
+  // server's record. An RPC whose method is absent answers UNIMPLEMENTED. Each call follows
+  // @capstan/streaming's StreamingRuntime contract: resolve only after every byte of output
+  // was written, stop the work when `signal` aborts (the client went away), throw to report
+  // a failure (the client gets an InternalError Status).
+
+  /** Runs `cmd` in the running container with the session's streams; resolves with its exit code. */
+  exec?(container: ContainerRecord, cmd: readonly string[], io: StreamIO): Promise<ExecExit>;
+  /** Connects the session's streams to the container's main process until either side ends. */
+  attach?(container: ContainerRecord, io: StreamIO): Promise<void>;
+  /**
+   * Connects `stream` to `port` on localhost inside the sandbox's network namespace until
+   * either side closes (end `stream` when the port's connection ends).
+   */
+  portForward?(
+    sandbox: SandboxRecord,
+    port: number,
+    stream: Duplex,
+    signal: AbortSignal,
+  ): Promise<void>;
 
   /**
    * What the runtime itself holds, for recovery after the server lost its state: every

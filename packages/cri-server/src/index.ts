@@ -2,10 +2,14 @@
  * @capstan/cri-server — the runtime-independent CRI core. A runtime implements
  * {@link RuntimeBackend}; this package owns IDs, name reservation, CRI state machines,
  * idempotency and ordering, log paths, durable state (recovered after `kill -9`), per-call
- * logging and latency metrics, and serves it all over CRI.
+ * logging and latency metrics, the streaming server behind Exec, Attach and PortForward
+ * (@capstan/streaming, when the backend implements its optional streaming methods), and
+ * serves it all over CRI.
  *
  * @packageDocumentation
  */
+
+export type { ExecExit, StreamIO } from '@capstan/streaming';
 export type {
   ContainerLiveState,
   ContainerRecord,
@@ -29,3 +33,4 @@ export {
   type RuntimeServiceOptions,
   serveRuntime,
 } from './server.js';
+export { parseStreamingAddress, type StreamingOptions } from './streaming-ops.js';

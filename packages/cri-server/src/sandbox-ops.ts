@@ -129,6 +129,25 @@ async function refresh(core: Core, record: SandboxRecord): Promise<void> {
   }
 }
 
+/**
+ * The sandbox, refreshed; NOT_FOUND when unknown, FAILED_PRECONDITION when not ready (its
+ * infrastructure was stopped or died), as containerd's PortForward answers.
+ */
+export async function requireReadySandbox(
+  core: Core,
+  idOrPrefix: string,
+  what: string,
+): Promise<SandboxRecord> {
+  const record = core.store.sandboxes.get(
+    requireId(core.store.sandboxes.keys(), idOrPrefix, 'pod sandbox'),
+  )!;
+  await refresh(core, record);
+  if (record.state !== 'ready') {
+    throw new FailedPreconditionError(`${what}: pod sandbox ${record.id} is not ready`);
+  }
+  return record;
+}
+
 export async function podSandboxStatus(
   core: Core,
   idOrPrefix: string,

@@ -38,6 +38,7 @@ import {
   stopPodSandbox,
 } from './sandbox-ops.js';
 import { StateStore } from './state-store.js';
+import { type StreamingOptions, startStreaming } from './streaming-ops.js';
 
 /** Options of {@link createRuntimeService}. */
 export interface RuntimeServiceOptions {
@@ -51,6 +52,12 @@ export interface RuntimeServiceOptions {
   cgroupDriver?: 'cgroupfs' | 'systemd';
   /** Prometheus registry for the per-method latency histogram (a new one by default). */
   registry?: Registry;
+  /**
+   * The streaming server behind Exec, Attach and PortForward, started when the backend
+   * implements any of its streaming methods (default: loopback, any free port); `false`
+   * leaves those RPCs UNIMPLEMENTED and opens no port.
+   */
+  streaming?: StreamingOptions | false;
 }
 
 /** The CRI core: handlers for both services, recovery, metrics. */
@@ -64,6 +71,10 @@ export interface RuntimeService {
   onCall: ReturnType<typeof callObserver>;
   /** Counts of what the server holds (for tests and /metrics). */
   counts(): { sandboxes: number; containers: number };
+  /** Base URL of the streaming server (`http://127.0.0.1:<port>`), when one runs. */
+  streamingUrl: string | undefined;
+  /** Closes the streaming server (ending its sessions). Idempotent. */
+  close(): Promise<void>;
 }
 
 export async function createRuntimeService(
@@ -83,6 +94,8 @@ export async function createRuntimeService(
   const images = new ImageOps(options.backend.images);
   const registry = options.registry ?? new PromRegistry();
   const b = options.backend;
+  const streaming =
+    options.streaming === false ? undefined : await startStreaming(core, options.streaming ?? {});
 
   const runtime: Partial<RuntimeServiceHandlers> = {
     version: () => ({
@@ -211,6 +224,7 @@ export async function createRuntimeService(
       };
     },
     getContainerEvents: (_req, ctx) => eventStream(core, ctx.signal),
+    ...streaming?.handlers,
   };
 
   const image: Partial<ImageServiceHandlers> = {
@@ -227,6 +241,7 @@ export async function createRuntimeService(
     imageFsInfo: async () => ({ imageFilesystems: await images.fsInfo() }),
   };
 
+  let closing: Promise<void> | undefined;
   return {
     runtime,
     image,
@@ -237,6 +252,11 @@ export async function createRuntimeService(
       sandboxes: core.store.sandboxes.size,
       containers: core.store.containers.size,
     }),
+    streamingUrl: streaming?.url,
+    close: async () => {
+      closing ??= streaming?.close() ?? Promise.resolve();
+      await closing;
+    },
   };
 }
 
@@ -265,7 +285,11 @@ async function* eventStream(core: Core, signal: AbortSignal) {
   }
 }
 
-/** Serves a RuntimeService over CRI on `endpoint` (both runtime.v1 and v1alpha2). */
+/**
+ * Serves a RuntimeService over CRI on `endpoint` (both runtime.v1 and v1alpha2). Closing
+ * the returned server (or a signal, with `closeOnSignals`) also closes the service's
+ * streaming server.
+ */
 export async function serveRuntime(service: RuntimeService, endpoint: string): Promise<CriServer> {
   const server = createCriServer({
     runtime: service.runtime,
@@ -273,5 +297,15 @@ export async function serveRuntime(service: RuntimeService, endpoint: string): P
     onCall: service.onCall,
   });
   await server.listen(endpoint);
-  return server;
+  return {
+    ...server,
+    // closeOnSignals calls `this.close`: this one.
+    close: async (graceMs?: number) => {
+      try {
+        await server.close(graceMs);
+      } finally {
+        await service.close();
+      }
+    },
+  };
 }

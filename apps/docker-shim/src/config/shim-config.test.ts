@@ -42,6 +42,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ logLevel: 'loud' })).toThrow(/logLevel/);
     expect(() => loadConfig({ config: join(dir, 'missing.yaml') })).toThrow(/cannot read/);
   });
+  it('takes the streaming address and TLS files from the file or flags, and checks them', () => {
+    expect(defaultConfig().streaming.address).toBe('127.0.0.1:0');
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, 'streaming:\n  address: 0.0.0.0:10010\n');
+    expect(loadConfig({ config: file }).streaming).toEqual({
+      address: '0.0.0.0:10010',
+      tlsCertFile: '',
+      tlsKeyFile: '',
+    });
+    expect(
+      loadConfig({
+        config: file,
+        streamingAddress: '[::1]:0',
+        streamingTlsCertFile: '/c.pem',
+        streamingTlsKeyFile: '/k.pem',
+      }).streaming,
+    ).toEqual({ address: '[::1]:0', tlsCertFile: '/c.pem', tlsKeyFile: '/k.pem' });
+    expect(() => loadConfig({ streamingAddress: '127.0.0.1:99999' })).toThrow(/streaming\.address/);
+    expect(() => loadConfig({ streamingTlsCertFile: '/c.pem' })).toThrow(/tlsKeyFile/);
+  });
   it('prints an example file that parses back to the defaults', () => {
     expect(shimConfigSchema.parse(parse(exampleConfig()))).toEqual(defaultConfig());
   });

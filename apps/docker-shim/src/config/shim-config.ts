@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseStreamingAddress } from '@capstan/cri-server';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SAFE_SYSCTLS } from '../security-sysctls.js';
@@ -45,8 +46,31 @@ export const shimConfigSchema = z
     restrictOomScoreAdj: z.boolean(),
     /** Value of the `io.capstan.cri.managed-by` label: which Docker objects are this shim's. */
     instance: z.string().regex(/^[a-zA-Z0-9_.-]+$/),
+    /** The streaming server behind Exec, Attach and PortForward. */
+    streaming: z
+      .object({
+        /** `host:port` to listen on (port 0: any free one). */
+        address: z.string().refine(isStreamingAddress, 'expected host:port, [ipv6]:port or host'),
+        /** PEM certificate and key: serve https (both or neither). */
+        tlsCertFile: z.string(),
+        tlsKeyFile: z.string(),
+      })
+      .strict()
+      .refine((s) => (s.tlsCertFile === '') === (s.tlsKeyFile === ''), {
+        message: 'tlsCertFile and tlsKeyFile go together',
+        path: ['tlsKeyFile'],
+      }),
   })
   .strict();
+
+function isStreamingAddress(address: string): boolean {
+  try {
+    parseStreamingAddress(address);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type ShimConfig = z.infer<typeof shimConfigSchema>;
 
@@ -64,6 +88,7 @@ export function defaultConfig(): ShimConfig {
     imagePullProgressDeadline: '1m',
     restrictOomScoreAdj: true,
     instance: 'capstan-docker-shim',
+    streaming: { address: '127.0.0.1:0', tlsCertFile: '', tlsKeyFile: '' },
   };
 }
 
@@ -100,6 +125,14 @@ imagePullProgressDeadline: ${d.imagePullProgressDeadline}
 restrictOomScoreAdj: ${d.restrictOomScoreAdj}
 # Label value marking this shim's Docker containers (--instance).
 instance: ${d.instance}
+streaming:
+  # Where the Exec/Attach/PortForward URLs point: host:port, port 0 = any free port
+  # (--streaming-address). Loopback by default: the kubelet on this node opens them.
+  address: ${d.streaming.address}
+  # PEM certificate and key to serve https instead (both or neither); use them when the
+  # address is reachable from beyond the node (--streaming-tls-cert-file/-key-file).
+  tlsCertFile: ''
+  tlsKeyFile: ''
 `;
 }
 
@@ -118,6 +151,9 @@ export interface ShimFlags {
   statsPeriod?: string;
   imagePullProgressDeadline?: string;
   instance?: string;
+  streamingAddress?: string;
+  streamingTlsCertFile?: string;
+  streamingTlsKeyFile?: string;
 }
 
 const list = (s: string) =>
@@ -147,6 +183,7 @@ export function loadConfig(flags: ShimFlags): ShimConfig {
     file = (parsed ?? {}) as Record<string, unknown>;
   }
   const fileCni = (file.cni ?? {}) as Record<string, unknown>;
+  const fileStreaming = (file.streaming ?? {}) as Record<string, unknown>;
   const merged: Record<string, unknown> = {
     ...base,
     ...file,
@@ -156,6 +193,15 @@ export function loadConfig(flags: ShimFlags): ShimConfig {
       ...(flags.cniConfDir !== undefined ? { confDir: flags.cniConfDir } : {}),
       ...(flags.cniBinDir !== undefined ? { binDirs: list(flags.cniBinDir) } : {}),
       ...(flags.cniNetns !== undefined ? { netns: flags.cniNetns } : {}),
+    },
+    streaming: {
+      ...base.streaming,
+      ...fileStreaming,
+      ...(flags.streamingAddress !== undefined ? { address: flags.streamingAddress } : {}),
+      ...(flags.streamingTlsCertFile !== undefined
+        ? { tlsCertFile: flags.streamingTlsCertFile }
+        : {}),
+      ...(flags.streamingTlsKeyFile !== undefined ? { tlsKeyFile: flags.streamingTlsKeyFile } : {}),
     },
     ...(flags.listen !== undefined ? { listen: flags.listen } : {}),
     ...(flags.dockerEndpoint !== undefined ? { dockerEndpoint: flags.dockerEndpoint } : {}),

@@ -9,6 +9,11 @@ import {
   connectCriClient,
   isUnavailable,
 } from '@capstan/cri-api';
+import {
+  createCgroupStatsProvider,
+  EvictionManager,
+  parseEvictionSettings,
+} from '@capstan/eviction';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Backoff } from './pod/backoff.js';
@@ -48,6 +53,17 @@ export interface AgentOptions {
   imageGc?: ImageGcOptions;
   /** How often rotation and GC run. Default 10 s. */
   housekeepingPeriodMs?: number;
+  /** Eviction thresholds in the kubelet's syntax; eviction runs when pod cgroups are on. */
+  eviction?: {
+    hard?: string;
+    soft?: string;
+    softGracePeriod?: string;
+    minimumReclaim?: string;
+    pressureTransitionPeriod?: string;
+    maxPodGracePeriodSeconds?: number;
+  };
+  /** The cgroup whose memory is the node's ('/' on a real node); pod cgroups go under it. */
+  nodeCgroup?: string;
 }
 
 /** The node agent: pod sources, workers, PLEG, probes, and the PodManager the API serves. */
@@ -67,6 +83,10 @@ export class Agent implements PodManager {
   private runtimeName = 'cri';
   private runtimeVersion = '';
   private cgroups: PodCgroupHierarchy | undefined;
+  private cgroupManager: CgroupManager | undefined;
+  private eviction: EvictionManager | undefined;
+  /** Node conditions from the eviction manager (MemoryPressure, DiskPressure, PIDPressure). */
+  private readonly pressure = new Map<string, { status: boolean; message: string }>();
   private readonly startLatency = new Histogram({
     name: 'capstan_pod_start_duration_seconds',
     help: 'From the pod being seen to its containers first running',
@@ -130,8 +150,11 @@ export class Agent implements PodManager {
         manager,
         root: o.cgroupRoot,
         driver: o.cgroupDriver,
+        // Pod cgroups go under the node's cgroup ('/' on a real node).
+        ...(o.nodeCgroup && o.nodeCgroup !== '/' ? { parent: o.nodeCgroup } : {}),
       });
       await this.cgroups.ensure();
+      this.cgroupManager = manager;
     }
     const restored = await this.registry.restore();
     o.logger.info(
@@ -223,6 +246,8 @@ export class Agent implements PodManager {
       );
       this.staticSource.start();
     }
+    if (this.cgroups && this.cgroupManager)
+      await this.startEviction(this.cgroups, this.cgroupManager);
     // Pods restored from checkpoints: adopt what runs (the first sync finds it).
     for (const e of this.registry.entries()) this.workers.kick(e.pod.metadata.uid!);
     await this.relist();
@@ -277,6 +302,90 @@ export class Agent implements PodManager {
         await new Promise((r) => setTimeout(r, 1000));
       }
     })();
+  }
+
+  /**
+   * The eviction manager (@capstan/eviction): node memory from the node cgroup, pods from
+   * the registry, kernel memory notifications so it acts before the OOM killer. An evicted
+   * pod is killed and stays Failed with reason Evicted; reclaim tries image GC first.
+   */
+  private async startEviction(hierarchy: PodCgroupHierarchy, manager: CgroupManager) {
+    const o = this.options;
+    const e = o.eviction ?? {};
+    const settings = parseEvictionSettings({
+      hard:
+        e.hard ??
+        'memory.available<100Mi,nodefs.available<10%,imagefs.available<15%,nodefs.inodesFree<5%',
+      ...(e.soft ? { soft: e.soft } : {}),
+      ...(e.softGracePeriod ? { softGracePeriod: e.softGracePeriod } : {}),
+      ...(e.minimumReclaim ? { minimumReclaim: e.minimumReclaim } : {}),
+      ...(e.pressureTransitionPeriod
+        ? { pressureTransitionPeriod: e.pressureTransitionPeriod }
+        : {}),
+      ...(e.maxPodGracePeriodSeconds !== undefined
+        ? { maxPodGracePeriodSeconds: e.maxPodGracePeriodSeconds }
+        : {}),
+    });
+    this.eviction = new EvictionManager({
+      ...settings,
+      statsProvider: createCgroupStatsProvider({
+        manager,
+        nodeCgroup: o.nodeCgroup ?? '/',
+        podsCgroup: hierarchy.rootPath,
+        hierarchy,
+        nodefsPath: o.rootDir,
+      }),
+      podProvider: () =>
+        this.registry
+          .entries()
+          .filter(
+            (x) =>
+              !x.deleting &&
+              !x.evicted &&
+              x.pod.status?.phase !== 'Succeeded' &&
+              x.pod.status?.phase !== 'Failed',
+          )
+          .map((x) => ({
+            ...podResources(x.pod),
+            name: x.pod.metadata.name,
+            namespace: nsOf(x.pod),
+            priority: x.pod.spec.priority ?? 0,
+            static: x.source === 'file',
+            terminationGracePeriodSeconds: x.pod.spec.terminationGracePeriodSeconds ?? 30,
+          })),
+      evictPod: async (victim, decision) => {
+        const entry = this.registry.get(victim.uid);
+        if (!entry) return;
+        o.logger.warn({ pod: victim.name, reason: decision.message }, 'evicting pod');
+        entry.evicted = {
+          message: decision.message,
+          gracePeriodSeconds: decision.gracePeriodSeconds ?? 0,
+        };
+        this.workers.kick(victim.uid);
+        // Resolve once its containers are gone, so the next observation sees the node without it.
+        while (
+          this.workers.isBusy(victim.uid) ||
+          this.registry.get(victim.uid)?.pod.status?.reason !== 'Evicted'
+        ) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      },
+      reclaim: {
+        deleteUnusedImages: async () => {
+          await collectImages(
+            this.cri,
+            { highThresholdPercent: 0, lowThresholdPercent: 0 },
+            o.logger,
+          );
+        },
+      },
+      logger: o.logger,
+    });
+    this.eviction.on('condition', (c: { type: string; status: boolean; message?: string }) => {
+      this.pressure.set(c.type, { status: c.status, message: c.message ?? '' });
+      o.logger.info({ condition: c.type, status: c.status }, 'node condition changed');
+    });
+    await this.eviction.start();
   }
 
   /** PLEG: one relist, kicking the workers of pods whose runtime state changed. */
@@ -338,6 +447,8 @@ export class Agent implements PodManager {
   async stop(): Promise<void> {
     clearInterval(this.relistTimer);
     clearInterval(this.housekeepingTimer);
+    // The kernel notification wait can outlast a stop; do not let it hold the agent.
+    await Promise.race([this.eviction?.stop(), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.events?.abort();
     this.staticSource?.stop();
     this.workers.stop();
@@ -526,6 +637,12 @@ export class Agent implements PodManager {
     const images = (await this.cri.image.listImages({}).catch(() => ({ images: [] }))).images;
     const now = new Date().toISOString();
     const memKi = `${cap.memoryBytes / 1024n}Ki`;
+    const pressureCond = (type: string, okReason: string, badReason: string, what: string) => {
+      const p = this.pressure.get(type);
+      return p?.status
+        ? cond(type, true, badReason, p.message || `node has ${what} pressure`)
+        : cond(type, false, okReason, `capstan node agent has no ${what} pressure`);
+    };
     const cond = (type: string, ok: boolean, reason: string, message: string) => ({
       type,
       status: (ok ? 'True' : 'False') as 'True' | 'False',

@@ -7,6 +7,14 @@ import { ConfigError, loadConfig, sizeBytes } from './config/config.js';
 import { startHttpServer } from './http-server.js';
 import { startPodApi } from './pod-api-start.js';
 
+/** A KubeletConfiguration map (`{ memory.available: 100Mi }`) in flag syntax. */
+const flagSyntax = (v: string | Record<string, string>, op: '<' | '=') =>
+  typeof v === 'string'
+    ? v
+    : Object.entries(v)
+        .map(([k, x]) => `${k}${op}${x}`)
+        .join(',');
+
 const program = new Command('capstan-node-agent')
   .description('Capstan node agent: a standalone kubelet that drives any CRI runtime.')
   .option('--config <file>', 'config file (YAML, KubeletConfiguration field names)')
@@ -75,6 +83,23 @@ try {
       lowThresholdPercent: config.imageGCLowThresholdPercent,
     },
     housekeepingPeriodMs: config.housekeepingPeriodMs,
+    nodeCgroup: config.nodeCgroup,
+    eviction: {
+      ...(config.evictionHard ? { hard: flagSyntax(config.evictionHard, '<') } : {}),
+      ...(config.evictionSoft ? { soft: flagSyntax(config.evictionSoft, '<') } : {}),
+      ...(config.evictionSoftGracePeriod
+        ? { softGracePeriod: flagSyntax(config.evictionSoftGracePeriod, '=') }
+        : {}),
+      ...(config.evictionMinimumReclaim
+        ? { minimumReclaim: flagSyntax(config.evictionMinimumReclaim, '=') }
+        : {}),
+      ...(config.evictionPressureTransitionPeriod
+        ? { pressureTransitionPeriod: config.evictionPressureTransitionPeriod }
+        : {}),
+      ...(config.evictionMaxPodGracePeriod !== undefined
+        ? { maxPodGracePeriodSeconds: config.evictionMaxPodGracePeriod }
+        : {}),
+    },
   });
   const http = await startHttpServer(agent, config.healthzBindAddress, config.healthzPort);
   const statusHttp = config.statusSocket
@@ -94,6 +119,7 @@ try {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping (pods keep running)');
+    setTimeout(() => process.exit(0), 10_000).unref();
     await api?.close();
     http.close();
     statusHttp?.close();

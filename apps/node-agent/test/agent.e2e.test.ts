@@ -8,8 +8,10 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createCgroupManager } from '@capstan/cgroups';
 import { type CriClient, connectCriClient } from '@capstan/cri-api';
 import type {} from '@capstan/testenv/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -27,6 +29,8 @@ const manifests = join(dir, 'manifests');
 const statusSocket = join(dir, 'status.sock');
 const nodeName = `e2e-${process.pid}`;
 const cgroupRoot = `capstan-test-agent-${process.pid}`;
+// The "node" whose memory eviction watches: a cgroup of the test's with a 512 MiB limit.
+const nodeCgroup = `/capstan-test-node-${process.pid}`;
 let agent: AgentProcess;
 let cri: CriClient;
 
@@ -47,6 +51,9 @@ writeFileSync(
     'containerLogMaxSize: 4Ki',
     'containerLogMaxFiles: 3',
     'housekeepingPeriodMs: 500',
+    `nodeCgroup: ${nodeCgroup}`,
+    'evictionHard: memory.available<200Mi',
+    'evictionPressureTransitionPeriod: 2s',
     'podApi:',
     '  enabled: true',
     `  socket: ${join(dir, 'pod-api.sock')}`,
@@ -83,12 +90,14 @@ async function until<T>(
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  writeFileSync(join(tmpdir(), `agent-e2e-${process.pid}.log`), agent.output());
   throw new Error(
-    `timed out waiting for ${what}${last ? ` (${last})` : ''}\n--- agent output ---\n${agent.output().slice(-4000)}`,
+    `timed out waiting for ${what}${last ? ` (${last})` : ''}; agent output in ${join(tmpdir(), `agent-e2e-${process.pid}.log`)}:\n${agent.output().slice(-2000)}`,
   );
 }
 
 beforeAll(async () => {
+  await createCgroupManager().create(nodeCgroup, { memory: { limit: 512 * 2 ** 20 } });
   cri = await connectCriClient(node.address);
   agent = startAgent({ netnsPath: node.netnsPath, configFile, statusSocket });
   await until('agent status socket', () => agent.get('/healthz').then(() => true));
@@ -105,12 +114,16 @@ afterAll(async () => {
     await cri.runtime.removePodSandbox({ podSandboxId: s.id });
   }
   cri.close();
+  // The node cgroup and everything under it (the agent's pod hierarchy): kill what is left, remove.
+  await createCgroupManager().destroy(nodeCgroup, { timeoutMs: 10_000 });
+  // runc also makes the containers' cgroups in the hierarchies the manager does not handle
+  // (name=systemd, the controller-less cgroup2 mount): remove those empty directories too.
   for (const ctrl of readdirSync('/sys/fs/cgroup')) {
     try {
       execFileSync(
         'find',
         [
-          `/sys/fs/cgroup/${ctrl}/${cgroupRoot}`,
+          `/sys/fs/cgroup/${ctrl}${nodeCgroup}`,
           '-depth',
           '-type',
           'd',
@@ -122,6 +135,11 @@ afterAll(async () => {
         { stdio: 'ignore' },
       );
     } catch {}
+  }
+  // Volumes of pods a failed test left (memory-backed emptyDirs are tmpfs mounts).
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').reverse()) {
+    const mount = line.split(' ')[4];
+    if (mount?.startsWith(`${dir}/`)) execFileSync('umount', ['-l', mount]);
   }
   rmSync(dir, { recursive: true, force: true });
 });
@@ -329,6 +347,92 @@ describe('node agent with containerd', () => {
     );
     unlinkSync(join(manifests, 'chatty.json'));
     await until('chatty gone', async () => !(await pod('chatty')));
+  });
+
+  it("evicts the pod eating the node's memory before the kernel OOM killer acts, and no other", async () => {
+    const create = (pod: object) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify(pod);
+        const req = request(
+          {
+            socketPath: join(dir, 'pod-api.sock'),
+            method: 'POST',
+            path: '/api/v1/namespaces/default/pods',
+            headers: { 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    const base = (name: string, script: string) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: {
+        terminationGracePeriodSeconds: 0,
+        volumes: [{ name: 'mem', emptyDir: { medium: 'Memory' } }],
+        containers: [
+          {
+            name: 'c',
+            image: env.images.busybox.ref,
+            command: ['sh', '-c', script],
+            volumeMounts: [{ name: 'mem', mountPath: '/mem' }],
+            resources: { requests: { memory: '16Mi' } },
+          },
+        ],
+      },
+    });
+    expect(await create(base('calm', 'sleep 3600'))).toBe(201);
+    await until('calm Running', async () =>
+      (await pods()).find((p) => p.metadata.name === 'calm' && p.status?.phase === 'Running'),
+    );
+    // 4 MiB more every 50 ms into a memory-backed volume: charged to the pod's cgroup.
+    expect(
+      await create(
+        base(
+          'hog',
+          'i=0; while :; do dd if=/dev/zero of=/mem/f$i bs=1M count=4 2>/dev/null; i=$((i+1)); sleep 0.05; done',
+        ),
+      ),
+    ).toBe(201);
+    const hog = await until(
+      'hog Evicted',
+      async () => {
+        const p = (await pods()).find((x) => x.metadata.name === 'hog');
+        return p?.status?.reason === 'Evicted' && p;
+      },
+      90_000,
+    );
+    expect(hog.status?.phase).toBe('Failed');
+    expect(hog.status?.message).toMatch(/memory/i);
+    expect((await pods()).find((p) => p.metadata.name === 'calm')?.status?.phase).toBe('Running');
+    const oom = readFileSync(`/sys/fs/cgroup/memory${nodeCgroup}/memory.oom_control`, 'utf8');
+    expect(/oom_kill (\d+)/.exec(oom)?.[1] ?? '0').toBe('0');
+    for (const name of ['calm', 'hog']) {
+      await new Promise<void>((resolve) => {
+        const req = request(
+          {
+            socketPath: join(dir, 'pod-api.sock'),
+            method: 'DELETE',
+            path: `/api/v1/namespaces/default/pods/${name}`,
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve());
+          },
+        );
+        req.end();
+      });
+    }
+    await until(
+      'calm and hog gone',
+      async () =>
+        !(await pods()).some((p) => p.metadata.name === 'calm' || p.metadata.name === 'hog'),
+    );
   });
 
   it('removing a manifest deletes the pod and its sandbox', async () => {

@@ -35,6 +35,15 @@ export const configSchema = z
     imageGCHighThresholdPercent: z.number().int().min(1).max(100).default(85),
     imageGCLowThresholdPercent: z.number().int().min(0).max(100).default(80),
     housekeepingPeriodMs: z.number().int().positive().default(10_000),
+    // Eviction, as the kubelet's flags (`memory.available<100Mi,...`) or its config maps.
+    evictionHard: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
+    evictionSoft: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
+    evictionSoftGracePeriod: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
+    evictionMinimumReclaim: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
+    evictionPressureTransitionPeriod: z.string().optional(),
+    evictionMaxPodGracePeriod: z.number().int().min(0).optional(),
+    /** The cgroup whose memory is the node's; '/' on a real node. Pod cgroups go under it. */
+    nodeCgroup: z.string().default('/'),
     hostIP: z.string().default('127.0.0.1'),
     podApi: z
       .object({

@@ -11,6 +11,8 @@ export interface PodEntry {
   source: PodSource;
   /** Set when deletion started: the worker kills the pod, then calls `finalize`. */
   deleting?: { gracePeriodSeconds: number; since: number };
+  /** Set when the pod was evicted: the worker kills it and keeps it Failed/Evicted. */
+  evicted?: { message: string; gracePeriodSeconds: number };
 }
 
 /**

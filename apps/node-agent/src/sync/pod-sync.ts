@@ -80,6 +80,26 @@ export async function syncPod(d: SyncDeps, uid: string): Promise<void> {
     await killPod(d, entry, rt);
     return;
   }
+  if (entry.evicted) {
+    // Evicted: everything stops, nothing restarts; the pod stays, Failed with the reason.
+    d.prober.stop(uid);
+    for (const c of rt.containers) {
+      if (rt.statuses.get(c.id)?.state === CriState.CONTAINER_RUNNING) {
+        await d.cri.runtime.stopContainer({
+          containerId: c.id,
+          timeout: BigInt(entry.evicted.gracePeriodSeconds),
+        });
+      }
+    }
+    for (const s of rt.sandboxes) await d.cri.runtime.stopPodSandbox({ podSandboxId: s.id });
+    d.registry.setStatus(uid, {
+      ...(entry.pod.status ?? { phase: 'Failed' }),
+      phase: 'Failed',
+      reason: 'Evicted',
+      message: entry.evicted.message,
+    });
+    return;
+  }
   const pod = entry.pod;
   const policy = pod.spec.restartPolicy ?? 'Always';
   const terminal = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';

@@ -47,6 +47,10 @@ export class PodWorkers {
     this.timers.set(uid, t);
   }
 
+  isBusy(uid: string): boolean {
+    return this.running.has(uid);
+  }
+
   busy(): number {
     return this.running.size;
   }

@@ -63,7 +63,9 @@ export function startAgent(opts: {
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
+      clearTimeout(t);
     },
   };
 }

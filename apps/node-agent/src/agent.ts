@@ -668,23 +668,23 @@ export class Agent implements PodManager {
         capacity: { cpu: String(cpus().length), memory: memKi, pods: String(cap.pods) },
         allocatable: { cpu: String(cpus().length), memory: memKi, pods: String(cap.pods) },
         conditions: [
-          cond(
+          pressureCond(
             'MemoryPressure',
-            false,
             'KubeletHasSufficientMemory',
-            'capstan node agent has sufficient memory available',
+            'KubeletHasInsufficientMemory',
+            'memory',
           ),
-          cond(
+          pressureCond(
             'DiskPressure',
-            false,
             'KubeletHasNoDiskPressure',
-            'capstan node agent has no disk pressure',
+            'KubeletHasDiskPressure',
+            'disk',
           ),
-          cond(
+          pressureCond(
             'PIDPressure',
-            false,
             'KubeletHasSufficientPID',
-            'capstan node agent has sufficient PID available',
+            'KubeletHasInsufficientPID',
+            'PID',
           ),
           cond(
             'Ready',

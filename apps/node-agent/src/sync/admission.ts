@@ -1,6 +1,9 @@
 import type { Pod } from '../pod/types.js';
 import { cpuMillis, memoryBytes } from './cri-config.js';
 
+/** Math.max for bigints. */
+const bigMax = (a: bigint, b: bigint) => (a > b ? a : b);
+
 /** Why a pod cannot run on this node (the kubelet's admission reasons), or undefined. */
 export function admit(
   pod: Pod,
@@ -29,12 +32,12 @@ export function admit(
     const mem = (c: Pod['spec']['containers'][number]) =>
       memoryBytes(c.resources?.requests?.memory ?? c.resources?.limits?.memory);
     const inits = p.spec.initContainers ?? [];
-    const maxOf = (f: typeof cpu) => inits.reduce((a, c) => (f(c) > a ? f(c) : a), 0n);
+    const maxOf = (f: typeof cpu) => inits.reduce((a, c) => bigMax(f(c), a), 0n);
     const appCpu = sum(p.spec.containers, cpu);
     const appMem = sum(p.spec.containers, mem);
     return {
-      cpu: appCpu > maxOf(cpu) ? appCpu : maxOf(cpu),
-      mem: appMem > maxOf(mem) ? appMem : maxOf(mem),
+      cpu: bigMax(appCpu, maxOf(cpu)),
+      mem: bigMax(appMem, maxOf(mem)),
     };
   };
   let usedCpu = 0n;

@@ -30,7 +30,8 @@ async function cleanup() {
   if (cleaning) return;
   cleaning = true;
   say('stopping: node agent, pods, docker-shim, dockerd, registry');
-  for (const fn of cleanups.reverse()) await fn().catch((err) => say(`cleanup: ${(err as Error).message}`));
+  for (const fn of cleanups.reverse())
+    await fn().catch((err) => say(`cleanup: ${(err as Error).message}`));
   rmSync(work, { recursive: true, force: true });
   say('stopped; nothing left behind');
 }
@@ -79,7 +80,11 @@ function get(socketPath: string, path: string): Promise<string> {
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 120_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let dots = 0;
   while (Date.now() < end) {
@@ -110,23 +115,48 @@ try {
 
   progress('starting the Capstan docker-shim (CRI over the Docker Engine)');
   const shimSock = join(work, 'docker-shim.sock');
-  child('docker-shim', [
-    'src/main.ts',
-    '--listen', `unix://${shimSock}`,
-    '--docker-endpoint', `unix://${dockerd.socket}`,
-    '--state-dir', join(work, 'shim-state'),
-    '--pod-infra-container-image', images.pause.ref,
-    '--cni-conf-dir', join(work, 'cni-none'),
-    '--log-level', 'warn',
-  ], join(root, 'apps/docker-shim'));
-  const cri = await until('the docker-shim socket', () => connectCriClient(`unix://${shimSock}`, { timeoutMs: 1000 }));
+  child(
+    'docker-shim',
+    [
+      'src/main.ts',
+      '--listen',
+      `unix://${shimSock}`,
+      '--docker-endpoint',
+      `unix://${dockerd.socket}`,
+      '--state-dir',
+      join(work, 'shim-state'),
+      '--pod-infra-container-image',
+      images.pause.ref,
+      '--cni-conf-dir',
+      join(work, 'cni-none'),
+      '--log-level',
+      'warn',
+    ],
+    join(root, 'apps/docker-shim'),
+  );
+  const cri = await until('the docker-shim socket', () =>
+    connectCriClient(`unix://${shimSock}`, { timeoutMs: 1000 }),
+  );
   const v = await cri.runtime.version({ version: 'v1' });
   say(`    runtime: ${v.runtimeName} ${v.runtimeVersion} (CRI ${v.runtimeApiVersion})`);
   // Runs after the pods are gone (cleanups run in reverse order).
   cleanups.push(async () => {
     for (const ctrl of readdirSync('/sys/fs/cgroup')) {
       try {
-        execFileSync('find', [`/sys/fs/cgroup/${ctrl}/capstan-demo-${process.pid}`, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';'], { stdio: 'ignore' });
+        execFileSync(
+          'find',
+          [
+            `/sys/fs/cgroup/${ctrl}/capstan-demo-${process.pid}`,
+            '-depth',
+            '-type',
+            'd',
+            '-exec',
+            'rmdir',
+            '{}',
+            ';',
+          ],
+          { stdio: 'ignore' },
+        );
       } catch {}
     }
   });
@@ -184,9 +214,28 @@ spec:
       `  kubeconfig: ${kubeconfig}`,
     ].join('\n'),
   );
-  child('node-agent', ['src/main.ts', '--config', join(work, 'agent.yaml')], join(root, 'apps/node-agent'));
+  child(
+    'node-agent',
+    ['src/main.ts', '--config', join(work, 'agent.yaml')],
+    join(root, 'apps/node-agent'),
+  );
   progress('waiting for the pod to be Running and Ready');
-  type PodList = { items: { metadata: { name: string }; status?: { phase?: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { name: string; ready: boolean; restartCount: number; imageID: string }[] } }[] };
+  type PodList = {
+    items: {
+      metadata: { name: string };
+      status?: {
+        phase?: string;
+        podIP?: string;
+        conditions?: { type: string; status: string }[];
+        containerStatuses?: {
+          name: string;
+          ready: boolean;
+          restartCount: number;
+          imageID: string;
+        }[];
+      };
+    }[];
+  };
   const pod = await until('pod web to be Ready', async () => {
     const list = JSON.parse(await get(statusSock, '/pods')) as PodList;
     const p = list.items.find((x) => x.metadata.name === `web-${nodeName}`);
@@ -204,7 +253,11 @@ spec:
   say(`it answers at ${url} -> ${JSON.stringify(page.trim())}`);
   say('');
   try {
-    const table = execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'get', 'pods', '-o', 'wide'], { encoding: 'utf8', timeout: 30_000 });
+    const table = execFileSync(
+      'kubectl',
+      ['--kubeconfig', kubeconfig, 'get', 'pods', '-o', 'wide'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     say(`kubectl --kubeconfig ${kubeconfig} get pods -o wide:`);
     for (const line of table.trimEnd().split('\n')) say(`  ${line}`);
   } catch (err) {

@@ -17,7 +17,9 @@ it('the main job brings the demo pod to Ready, serves the page, and leaves nothi
   });
   expect(out.stdout).toMatch(/pod web-capstan-demo: Running, Ready/);
   expect(out.stdout).toMatch(/it answers at http:\/\/127\.0\.0\.1:\d+\/ -> "capstan httpd ok"/);
-  expect(out.stdout).toMatch(/container httpd: ready=true restarts=0 image=\S+@sha256:[0-9a-f]{64}/);
+  expect(out.stdout).toMatch(
+    /container httpd: ready=true restarts=0 image=\S+@sha256:[0-9a-f]{64}/,
+  );
   expect(out.stdout).toMatch(/web-capstan-demo\s+1\/1\s+Running\s+0/);
   expect(out.stdout).toContain('stopped; nothing left behind');
   expect(out.code).toBe(0);

@@ -1,5 +1,5 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,14 +11,8 @@ import {
 } from '@capstan/testenv';
 import type {} from '@capstan/testenv/vitest';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import {
-  type ConformanceReport,
-  formatResult,
-  formatSummary,
-  type HostExec,
-  runConformance,
-} from '../src/index.js';
 import { EXPECTED_FAILURES_DOCKER_SHIM } from './expected-failures.js';
+import { nodeExec, runSuite } from './harness.js';
 
 // The whole suite against Capstan's docker shim (apps/docker-shim) as a child process, over
 // a private dockerd whose containerd and CNI plugins run in a private node netns, like the
@@ -33,25 +27,7 @@ import { EXPECTED_FAILURES_DOCKER_SHIM } from './expected-failures.js';
 // bridges the registry.
 
 const env = inject('testenv');
-const bin = mkdtempSync(join(tmpdir(), 'conformance-bin-'));
-symlinkSync('/bin/busybox', join(bin, 'nc'));
-
-function hostExecIn(netns: string): HostExec {
-  const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
-  return (argv) =>
-    new Promise((resolve) => {
-      execFile(
-        'ip',
-        ['netns', 'exec', netns, ...argv],
-        { timeout: 20_000, env },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
-}
-
+let node: ReturnType<typeof nodeExec> | undefined;
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -125,6 +101,7 @@ async function bridgeLoopbackPort(netnsPath: string, port: number, dir: string) 
 let dockerd: NetworkedDockerd;
 let shim: DockerShim;
 let unbridge: (() => Promise<void>) | undefined;
+const bridgeDir = mkdtempSync(join(tmpdir(), 'conformance-bridge-'));
 
 beforeAll(async () => {
   dockerd = await startDockerd({
@@ -136,34 +113,19 @@ beforeAll(async () => {
     podInfraImage: env.images.pause.ref,
     args: ['--stats-period=1s', `--streaming-address=127.0.0.1:${streamingPort}`],
   });
-  unbridge = await bridgeLoopbackPort(dockerd.netnsPath, streamingPort, bin);
+  unbridge = await bridgeLoopbackPort(dockerd.netnsPath, streamingPort, bridgeDir);
 });
 afterAll(async () => {
   await unbridge?.();
   await shim?.stop();
   await dockerd?.stop();
-  rmSync(bin, { recursive: true, force: true });
+  node?.cleanup();
+  rmSync(bridgeDir, { recursive: true, force: true });
 });
 
 it('passes every category on the docker shim, except the documented failures', async () => {
-  const lines: string[] = [];
-  const report: ConformanceReport = await runConformance({
-    runtimeEndpoint: shim.address,
-    images: {
-      busybox: env.images.busybox.ref,
-      busyboxDigest: `${env.images.busybox.repo}@${env.images.busybox.digest}`,
-      busyboxId: env.images.busybox.configDigest,
-      httpd: env.images.httpd.ref,
-    },
-    hostExec: hostExecIn(dockerd.netns),
-    parallel: 4,
-    onResult: (r) => lines.push(formatResult(r)),
-  });
-  process.stdout.write(`${lines.sort().join('\n')}\n${formatSummary(report)}\n`);
-  const failed = report.results
-    .filter((r) => r.status === 'failed')
-    .map((r) => r.id)
-    .sort();
+  node = nodeExec(dockerd.netns);
+  const { report, failed } = await runSuite(env, shim.address, node.hostExec);
   expect(failed).toEqual(Object.keys(EXPECTED_FAILURES_DOCKER_SHIM).sort());
   expect(report.skipped).toBe(0);
 });

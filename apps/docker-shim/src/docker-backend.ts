@@ -55,6 +55,8 @@ export interface DockerBackendOptions {
   oomScoreFloor: number | undefined;
   statsPeriodMs: number;
   pullProgressTimeoutMs: number;
+  /** containerd-style `certs.d` dir of `<host>/hosts.toml` registry mirror files ('' = none). */
+  registryConfigDir?: string;
   /** From `docker version` / `docker info`, read once at startup. */
   version: string;
   dataRoot: string;
@@ -107,6 +109,8 @@ export class DockerBackend implements RuntimeBackend {
       pullProgressTimeoutMs: o.pullProgressTimeoutMs,
       dataRoot: o.dataRoot,
       pinned: [o.podInfraImage],
+      registryConfigDir: o.registryConfigDir ?? '',
+      stateDir: o.stateDir,
     });
     this.#stats = new CgroupStatsCache(o.statsPeriodMs, o.logger);
     const known = dockerCapabilities(o.version);

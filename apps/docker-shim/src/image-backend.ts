@@ -1,16 +1,33 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   DeadlineExceededError,
   type DeepPartial,
+  FailedPreconditionError,
   type FilesystemUsage,
   type Image,
+  InternalError,
   InvalidArgumentError,
   NotFoundError,
+  UnavailableError,
 } from '@capstan/cri-api';
 import type { ImageBackend, Logger } from '@capstan/cri-server';
-import { formatReference, parseDockerRef, parseNormalizedReference } from '@capstan/image-id';
+import {
+  formatReference,
+  parseDockerRef,
+  parseNormalizedReference,
+  repoDigest,
+} from '@capstan/image-id';
 import type Docker from 'dockerode';
 import { dockerMessage, fromDocker, isDockerNotFound } from './docker-errors.js';
+import {
+  HostsTomlError,
+  isDirect,
+  isLoopbackHost,
+  loadRegistryHosts,
+  type RegistryEndpoint,
+} from './registry-hosts.js';
 
 type PullAuth = Parameters<ImageBackend['pull']>[1];
 
@@ -23,6 +40,13 @@ export interface DockerImagesOptions {
   dataRoot: string;
   /** References reported as pinned (the pause image: the kubelet's image GC leaves it alone). */
   pinned?: readonly string[];
+  /**
+   * containerd's `config_path`: `<dir>/<host>/hosts.toml` (or `<dir>/_default/hosts.toml`)
+   * lists mirrors for a registry host. Empty or absent: no mirrors.
+   */
+  registryConfigDir?: string;
+  /** Where repo digests of images pulled through a mirror are recorded (Docker cannot). */
+  stateDir?: string;
 }
 
 /** Normalizes a reference; INVALID_ARGUMENT naming the problem when it is not one. */
@@ -73,6 +97,7 @@ export function registryAuth(
 export function toCriImage(
   info: Docker.ImageInspectInfo,
   pinned: readonly string[] = [],
+  recordedDigests: readonly string[] = [],
 ): DeepPartial<Image> {
   const user = info.Config?.User ?? '';
   const name = user.split(':')[0] ?? '';
@@ -81,7 +106,7 @@ export function toCriImage(
   return {
     id: info.Id,
     repoTags,
-    repoDigests: (info.RepoDigests ?? []).filter((d) => !d.startsWith('<none>')).map(normalized),
+    repoDigests: withRecorded(info.RepoDigests, recordedDigests),
     size: BigInt(info.Size ?? 0),
     ...uid,
     username: /^\d+$/.test(name) ? '' : name,
@@ -90,20 +115,100 @@ export function toCriImage(
   };
 }
 
+/** Docker's repo digests (normalized) plus those recorded for mirror pulls, once each. */
+function withRecorded(
+  docker: readonly string[] | undefined,
+  recorded: readonly string[],
+): string[] {
+  const out = (docker ?? []).filter((d) => !d.startsWith('<none>')).map(normalized);
+  for (const d of recorded) if (!out.includes(d)) out.push(d);
+  return out;
+}
+
+/** The repository part of a stored reference, normalized (`busybox@sha256:…` → `docker.io/library/busybox`). */
+function repositoryOf(stored: string): string | undefined {
+  try {
+    return parseNormalizedReference(stored).name;
+  } catch {
+    return undefined;
+  }
+}
+
 /** ImageService over the Docker Engine (images live in Docker's own store). */
 export class DockerImages implements ImageBackend {
   readonly #pinned: string[];
+  /** Repo digests of mirror pulls by image ID, when there is no state dir to keep them in. */
+  readonly #memoryDigests: Record<string, string[]> = {};
   constructor(private readonly o: DockerImagesOptions) {
     this.#pinned = (o.pinned ?? []).map(normalized);
+  }
+
+  get #digestsFile(): string | undefined {
+    return this.o.stateDir ? join(this.o.stateDir, 'images', 'repo-digests.json') : undefined;
+  }
+
+  /**
+   * Repo digests Docker cannot hold: an image pulled through a mirror is tagged with the
+   * asked-for name, but Docker only records digests of the name it pulled by (a mirror's).
+   */
+  #recorded(): Record<string, string[]> {
+    const file = this.#digestsFile;
+    if (!file) return this.#memoryDigests;
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      return parsed !== null && typeof parsed === 'object'
+        ? (parsed as Record<string, string[]>)
+        : {};
+    } catch {
+      return {};
+    }
+  }
+
+  #saveRecorded(all: Record<string, string[]>): void {
+    const file = this.#digestsFile;
+    if (!file) return;
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(all)}\n`);
+    renameSync(`${file}.tmp`, file);
+  }
+
+  #record(id: string, digest: string): void {
+    const all = this.#recorded();
+    const list = all[id] ?? [];
+    const repo = repositoryOf(digest);
+    // One digest per repository, the latest pull's (as a tag moves).
+    all[id] = [...list.filter((d) => repositoryOf(d) !== repo), digest];
+    this.#saveRecorded(all);
+  }
+
+  #forget(id: string): void {
+    const all = this.#recorded();
+    if (all[id] === undefined) return;
+    delete all[id];
+    this.#saveRecorded(all);
   }
 
   async inspect(ref: string): Promise<Docker.ImageInspectInfo | undefined> {
     if (!ref) throw new InvalidArgumentError('image reference is empty');
     // An ID or ID prefix is looked up as given; anything else by its normalized name.
     let name = ref;
-    if (!/^(sha256:)?[0-9a-f]{6,64}$/.test(ref)) name = formatReference(parseRef(ref));
+    let digestRef: string | undefined;
+    if (!/^(sha256:)?[0-9a-f]{6,64}$/.test(ref)) {
+      const parsed = parseRef(ref);
+      name = formatReference(parsed);
+      if (parsed.digest) digestRef = `${parsed.name}@${parsed.digest}`;
+    }
     try {
       return await this.o.docker.getImage(name).inspect();
+    } catch (err) {
+      if (!isDockerNotFound(err)) throw fromDocker(err, `ImageStatus ${ref}`);
+    }
+    if (digestRef === undefined) return undefined;
+    // A repo digest recorded for a mirror pull: look the image up by its ID.
+    const found = Object.entries(this.#recorded()).find(([, ds]) => ds.includes(digestRef));
+    if (!found) return undefined;
+    try {
+      return await this.o.docker.getImage(found[0]).inspect();
     } catch (err) {
       if (isDockerNotFound(err)) return undefined;
       throw fromDocker(err, `ImageStatus ${ref}`);
@@ -112,14 +217,168 @@ export class DockerImages implements ImageBackend {
 
   async pull(ref: string, auth?: PullAuth): Promise<string> {
     const parsed = parseRef(ref);
-    const fromImage = parsed.name;
     const tag = parsed.digest ?? parsed.tag ?? 'latest';
-    const authconfig = registryAuth(auth, parsed.domain);
     const started = Date.now();
+    let hosts: ReturnType<typeof loadRegistryHosts>;
+    try {
+      hosts = loadRegistryHosts(this.o.registryConfigDir ?? '', parsed.domain);
+    } catch (err) {
+      if (!(err instanceof HostsTomlError)) throw err;
+      throw new FailedPreconditionError(
+        `PullImage ${ref}: bad registry host config ${err.message}`,
+        { cause: err },
+      );
+    }
+    let id: string;
+    if (hosts === undefined) {
+      await this.#pullAs(`PullImage ${ref}`, parsed.name, tag, registryAuth(auth, parsed.domain));
+      const info = await this.inspect(formatReference(parsed));
+      if (!info)
+        throw new NotFoundError(
+          `PullImage ${ref}: pulled, but Docker has no such image afterwards`,
+        );
+      id = info.Id;
+    } else {
+      id = await this.#pullThrough(ref, parsed, tag, hosts, auth);
+    }
+    this.o.logger.info({ image: ref, id, ms: Date.now() - started }, 'image pulled');
+    return id;
+  }
+
+  /**
+   * Tries a hosts.toml's endpoints in order (mirrors, then the upstream server): pulls by
+   * `<endpoint host>[/<prefix>]/<path>`, then tags the image with the asked-for name and
+   * untags the endpoint's names (so the image is reported as asked for).
+   */
+  async #pullThrough(
+    ref: string,
+    parsed: ReturnType<typeof parseDockerRef>,
+    tag: string,
+    hosts: NonNullable<ReturnType<typeof loadRegistryHosts>>,
+    auth: PullAuth,
+  ): Promise<string> {
+    const want = parsed.digest ? ['pull'] : ['pull', 'resolve'];
+    const candidates = hosts.endpoints.filter((ep) =>
+      want.every((c) => ep.capabilities.includes(c as RegistryEndpoint['capabilities'][number])),
+    );
+    if (candidates.length === 0) {
+      throw new FailedPreconditionError(
+        `PullImage ${ref}: ${hosts.file} lists no endpoint with capabilities ${want.join(', ')}`,
+      );
+    }
+    const failures: string[] = [];
+    let allNotFound = true;
+    for (const ep of candidates) {
+      const direct = isDirect(ep, parsed.domain);
+      const repo = direct
+        ? parsed.name
+        : `${ep.host}/${ep.prefix ? `${ep.prefix}/` : ''}${parsed.path}`;
+      const pulledRef = parsed.digest ? `${repo}@${parsed.digest}` : `${repo}:${tag}`;
+      const hostname = new URL(`${ep.scheme}://${ep.host}`).hostname;
+      if (ep.scheme === 'http' && !isLoopbackHost(hostname)) {
+        this.o.logger.debug(
+          { endpoint: ep.url },
+          'plain HTTP to a non-loopback registry needs it in dockerd insecure-registries',
+        );
+      }
+      if (ep.scheme === 'https' && ep.skipVerify) {
+        this.o.logger.debug(
+          { endpoint: ep.url },
+          'skip_verify needs the registry in dockerd insecure-registries (Docker verifies otherwise)',
+        );
+      }
+      try {
+        const before = direct ? new Set<string>() : await this.#refsOfRepo(repo);
+        await this.#pullAs(`pull ${pulledRef}`, repo, tag, registryAuth(auth, ep.host));
+        const info = await this.inspect(pulledRef);
+        if (!info) throw new NotFoundError('pulled, but Docker has no such image afterwards');
+        this.o.logger.debug(
+          { image: ref, endpoint: ep.url, as: pulledRef },
+          'pulled from endpoint',
+        );
+        return direct ? info.Id : await this.#adopt(parsed, tag, repo, info, before);
+      } catch (err) {
+        // Docker itself gone: no endpoint will do better.
+        if (err instanceof UnavailableError) throw err;
+        if (!(err instanceof NotFoundError)) allNotFound = false;
+        failures.push(`${ep.url} (as ${pulledRef}): ${(err as Error).message}`);
+        this.o.logger.info(
+          { image: ref, endpoint: ep.url, err: (err as Error).message },
+          'registry endpoint failed, trying the next',
+        );
+      }
+    }
+    const msg = `PullImage ${ref}: every endpoint in ${hosts.file} failed: ${failures.join('; ')}`;
+    if (allNotFound) throw new NotFoundError(msg);
+    throw new InternalError(msg);
+  }
+
+  /** Every reference Docker holds (normalized) in repository `repo`. */
+  async #refsOfRepo(repo: string): Promise<Set<string>> {
+    const want = repositoryOf(repo);
+    const out = new Set<string>();
+    let images: Docker.ImageInfo[];
+    try {
+      images = await this.o.docker.listImages({ all: false });
+    } catch (err) {
+      throw fromDocker(err, 'list images');
+    }
+    for (const i of images) {
+      for (const r of [...(i.RepoTags ?? []), ...(i.RepoDigests ?? [])]) {
+        if (!r.startsWith('<none>') && repositoryOf(r) === want) out.add(normalized(r));
+      }
+    }
+    return out;
+  }
+
+  /** Names a mirror-pulled image as asked for and drops the mirror names this pull added. */
+  async #adopt(
+    parsed: ReturnType<typeof parseDockerRef>,
+    tag: string,
+    repo: string,
+    info: Docker.ImageInspectInfo,
+    before: Set<string>,
+  ): Promise<string> {
+    const mirrorRepo = repositoryOf(repo);
+    const mirrorDigest = (info.RepoDigests ?? [])
+      .map(normalized)
+      .find((d) => repositoryOf(d) === mirrorRepo)
+      ?.split('@')[1];
+    const manifestDigest = parsed.digest ?? mirrorDigest;
+    if (manifestDigest) this.#record(info.Id, repoDigest(parsed, manifestDigest));
+    // A pull by digest has no tag to give; its mirror digest reference stays (removing the
+    // only reference would delete the image).
+    if (parsed.digest) return info.Id;
+    try {
+      await this.o.docker.getImage(info.Id).tag({ repo: parsed.name, tag });
+    } catch (err) {
+      throw fromDocker(err, `tag ${info.Id} as ${parsed.name}:${tag}`);
+    }
+    for (const r of [...(info.RepoTags ?? []), ...(info.RepoDigests ?? [])]) {
+      const n = normalized(r);
+      if (r.startsWith('<none>') || repositoryOf(n) !== mirrorRepo || before.has(n)) continue;
+      try {
+        await this.o.docker.getImage(r).remove({ noprune: true });
+      } catch (err) {
+        if (!isDockerNotFound(err)) {
+          this.o.logger.warn({ ref: r, err: dockerMessage(err) }, 'cannot untag mirror name');
+        }
+      }
+    }
+    return info.Id;
+  }
+
+  /** One Docker pull (`POST /images/create`), cancelled without progress for too long. */
+  async #pullAs(
+    what: string,
+    fromImage: string,
+    tag: string,
+    authconfig: Record<string, string> | undefined,
+  ): Promise<void> {
     const stream = (await this.o.docker
       .createImage(authconfig ?? {}, { fromImage, tag })
       .catch((err: unknown) => {
-        throw fromDocker(err, `PullImage ${ref}`);
+        throw fromDocker(err, what);
       })) as NodeJS.ReadableStream & { destroy(err?: Error): void };
     await new Promise<void>((resolve, reject) => {
       let failure: string | undefined;
@@ -131,7 +390,7 @@ export class DockerImages implements ImageBackend {
           stream.destroy();
           reject(
             new DeadlineExceededError(
-              `PullImage ${ref}: no progress for ${this.o.pullProgressTimeoutMs} ms, cancelled`,
+              `${what}: no progress for ${this.o.pullProgressTimeoutMs} ms, cancelled`,
             ),
           );
         }, this.o.pullProgressTimeoutMs);
@@ -155,24 +414,19 @@ export class DockerImages implements ImageBackend {
         clearTimeout(timer);
         if (failure === undefined) resolve();
         else if (/not found|manifest unknown|does not exist/i.test(failure))
-          reject(new NotFoundError(`PullImage ${ref}: ${failure}`));
-        else reject(fromDocker({ statusCode: 500, message: failure }, `PullImage ${ref}`));
+          reject(new NotFoundError(`${what}: ${failure}`));
+        else reject(fromDocker({ statusCode: 500, message: failure }, what));
       });
       stream.on('error', (err) => {
         clearTimeout(timer);
-        reject(fromDocker(err, `PullImage ${ref}`));
+        reject(fromDocker(err, what));
       });
     });
-    const info = await this.inspect(formatReference(parsed));
-    if (!info)
-      throw new NotFoundError(`PullImage ${ref}: pulled, but Docker has no such image afterwards`);
-    this.o.logger.info({ image: ref, id: info.Id, ms: Date.now() - started }, 'image pulled');
-    return info.Id;
   }
 
   async status(ref: string): Promise<DeepPartial<Image> | undefined> {
     const info = await this.inspect(ref);
-    return info ? toCriImage(info, this.#pinned) : undefined;
+    return info ? toCriImage(info, this.#pinned, this.#recorded()[info.Id]) : undefined;
   }
 
   async list(): Promise<DeepPartial<Image>[]> {
@@ -182,12 +436,13 @@ export class DockerImages implements ImageBackend {
     } catch (err) {
       throw fromDocker(err, 'ListImages');
     }
+    const recorded = this.#recorded();
     return images.map((i) => {
       const repoTags = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map(normalized);
       return {
         id: i.Id,
         repoTags,
-        repoDigests: (i.RepoDigests ?? []).filter((d) => !d.startsWith('<none>')).map(normalized),
+        repoDigests: withRecorded(i.RepoDigests, recorded[i.Id] ?? []),
         size: BigInt(i.Size ?? 0),
         username: '',
         spec: { image: i.Id },
@@ -216,6 +471,7 @@ export class DockerImages implements ImageBackend {
         throw fromDocker(err, `RemoveImage ${ref} (${r})`);
       }
     }
+    this.#forget(info.Id);
   }
 
   /** The filesystem of Docker's data root (statfs): where images and writable layers live. */

@@ -39,6 +39,10 @@ const program = new Command('capstan-docker-shim')
     'cancel a pull without progress for this long (default 1m)',
   )
   .option(
+    '--registry-config-dir <dir>',
+    "registry mirrors: <dir>/<host>/hosts.toml as containerd's config_path ('' = none; default /etc/capstan/certs.d)",
+  )
+  .option(
     '--instance <name>',
     'label value marking this shim’s Docker containers (default capstan-docker-shim)',
   )

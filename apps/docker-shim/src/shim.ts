@@ -70,6 +70,7 @@ export async function startShim(config: ShimConfig, logger: Logger): Promise<Shi
     oomScoreFloor: config.restrictOomScoreAdj ? currentOomScoreAdj() : undefined,
     statsPeriodMs: durationMs(config.statsPeriod),
     pullProgressTimeoutMs: durationMs(config.imagePullProgressDeadline),
+    registryConfigDir: config.registryConfigDir,
     version: version.Version,
     dataRoot: info.DockerRootDir ?? '/var/lib/docker',
   });

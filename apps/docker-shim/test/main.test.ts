@@ -36,6 +36,7 @@ describe('capstan-docker-shim', () => {
       '--sysctl-whitelist',
       '--stats-period',
       '--image-pull-progress-deadline',
+      '--registry-config-dir',
       '--instance',
       '--streaming-address',
       '--streaming-tls-cert-file',

@@ -42,6 +42,11 @@ export const shimConfigSchema = z
     statsPeriod: duration,
     /** A pull is cancelled after this long without progress. */
     imagePullProgressDeadline: duration,
+    /**
+     * containerd's `config_path`: `<dir>/<registry host>/hosts.toml` (or `_default`) lists
+     * mirrors a pull tries before the registry itself. '' = no mirrors.
+     */
+    registryConfigDir: z.string(),
     /** Never ask for an oom_score_adj below the shim's own (containerd's restrict_oom_score_adj). */
     restrictOomScoreAdj: z.boolean(),
     /** Value of the `io.capstan.cri.managed-by` label: which Docker objects are this shim's. */
@@ -86,6 +91,7 @@ export function defaultConfig(): ShimConfig {
     sysctlWhitelist: [...SAFE_SYSCTLS],
     statsPeriod: '10s',
     imagePullProgressDeadline: '1m',
+    registryConfigDir: '/etc/capstan/certs.d',
     restrictOomScoreAdj: true,
     instance: 'capstan-docker-shim',
     streaming: { address: '127.0.0.1:0', tlsCertFile: '', tlsKeyFile: '' },
@@ -121,6 +127,10 @@ ${d.sysctlWhitelist.map((s) => `  - ${s}`).join('\n')}
 statsPeriod: ${d.statsPeriod}
 # Cancel a pull that made no progress for this long (--image-pull-progress-deadline).
 imagePullProgressDeadline: ${d.imagePullProgressDeadline}
+# Registry mirrors, containerd's certs.d layout: <dir>/<registry host>/hosts.toml (else
+# <dir>/_default/hosts.toml) with server = "https://..." and [host."http://mirror:5000"]
+# entries (capabilities = ["pull", "resolve"]), tried in order; '' = none (--registry-config-dir).
+registryConfigDir: ${d.registryConfigDir}
 # Never ask for an oom_score_adj below the shim's own (needed without CAP_SYS_RESOURCE).
 restrictOomScoreAdj: ${d.restrictOomScoreAdj}
 # Label value marking this shim's Docker containers (--instance).
@@ -150,6 +160,7 @@ export interface ShimFlags {
   sysctlWhitelist?: string;
   statsPeriod?: string;
   imagePullProgressDeadline?: string;
+  registryConfigDir?: string;
   instance?: string;
   streamingAddress?: string;
   streamingTlsCertFile?: string;
@@ -216,6 +227,9 @@ export function loadConfig(flags: ShimFlags): ShimConfig {
     ...(flags.statsPeriod !== undefined ? { statsPeriod: numeric(flags.statsPeriod) } : {}),
     ...(flags.imagePullProgressDeadline !== undefined
       ? { imagePullProgressDeadline: numeric(flags.imagePullProgressDeadline) }
+      : {}),
+    ...(flags.registryConfigDir !== undefined
+      ? { registryConfigDir: flags.registryConfigDir }
       : {}),
     ...(flags.instance !== undefined ? { instance: flags.instance } : {}),
   };

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -72,4 +72,20 @@ it('reads a record libcni wrote (no cniVersion or addedAt fields)', async () => 
     cniVersion: '1.0.0',
     addedAt: 0,
   });
+});
+
+it("removes temp files left by a writer that died mid-write, and keeps a live writer's", async () => {
+  const { spawnSync } = await import('node:child_process');
+  const dead = spawnSync('true').pid!; // exited and reaped: its PID names no process now
+  const results = join(dir, 'results');
+  await mkdir(results, { recursive: true });
+  const orphan = join(results, `.kubenet-abc-eth0.${dead}.0a0b0c0d.tmp`);
+  const live = join(results, `.kubenet-def-eth0.${process.pid}.01020304.tmp`);
+  await writeFile(orphan, '{"partial');
+  await writeFile(live, '{"partial');
+  const cache = new ResultCache(dir);
+  const listing = await cache.list();
+  expect(listing.attachments).toEqual([]);
+  expect(listing.errors).toEqual([]);
+  expect(await readdir(results)).toEqual([live.slice(results.length + 1)]);
 });

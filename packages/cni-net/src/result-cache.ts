@@ -121,7 +121,12 @@ export class ResultCache {
     const attachments: CachedAttachment[] = [];
     const errors: CacheError[] = [];
     for (const name of names.sort()) {
-      if (name.startsWith('.')) continue; // a temp file of an interrupted write
+      if (name.startsWith('.')) {
+        // A temp file of an interrupted write: removed once its writer is dead (a crash
+        // mid-write must not leave garbage behind), skipped while it may still be renamed.
+        await removeIfOrphanTemp(join(this.dir, name));
+        continue;
+      }
       if (containerId && !name.includes(`-${containerId}-`)) continue;
       const path = join(this.dir, name);
       try {
@@ -179,4 +184,19 @@ function decode(path: string, text: string): CachedAttachment {
     result: isObject(f.result) ? f.result : {},
     addedAt: typeof f.addedAt === 'number' ? f.addedAt : 0,
   };
+}
+
+/** Temp files are `.<name>.<writer pid>.<random>.tmp` (atomic-write.ts). */
+async function removeIfOrphanTemp(path: string): Promise<void> {
+  const m = /\.(\d+)\.[0-9a-f]+\.tmp$/.exec(path);
+  if (!m) return;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return;
+  try {
+    process.kill(pid, 0);
+    return; // the writer lives
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') return;
+  }
+  await unlink(path).catch(() => {});
 }

@@ -83,7 +83,8 @@ export async function createContainer(core: Core, req: CreateContainerRequest): 
   };
   return core.locks.run(id, async () => {
     try {
-      await core.store.putContainer(record);
+      // One write, after the backend made it: a crash before it leaves an orphan that
+      // recovery removes.
       const made = await core.backend.createContainer({
         id,
         config,

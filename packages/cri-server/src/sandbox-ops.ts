@@ -47,8 +47,10 @@ export async function runPodSandbox(core: Core, req: RunPodSandboxRequest): Prom
   };
   return core.locks.run(id, async () => {
     try {
-      // Persisted before any work, so a crash part-way leaves a record recovery can clean up.
-      await core.store.putSandbox(record);
+      // Nothing is written before the backend's work: a crash there leaves an object no
+      // record knows, which recovery removes (inventory by the server's ID label). The record
+      // is written before the pod network is attached, so a crash after that still finds
+      // the sandbox whose attachment it must tear down.
       const made = await core.backend.runSandbox({
         id,
         config,

@@ -24,6 +24,7 @@ import { PodRegistry } from './pod/pod-registry.js';
 import type { Node, Pod } from './pod/types.js';
 import { invalidPodReason, StaticPodSource } from './sources/static-dir.js';
 import { admit } from './sync/admission.js';
+import { podResources } from './sync/cri-config.js';
 import { collectImages, type ImageGcOptions } from './sync/image-gc.js';
 import { type LogRotationOptions, rotateLogs } from './sync/log-rotation.js';
 import { type SyncDeps, syncPod } from './sync/pod-sync.js';
@@ -726,16 +727,4 @@ function readText(path: string): string {
   } catch {
     return '';
   }
-}
-
-/** A pod's resources in @capstan/cgroups' shape. */
-function podResources(pod: Pod) {
-  const c = (x: Pod['spec']['containers'][number]) => ({
-    resources: { requests: x.resources?.requests ?? {}, limits: x.resources?.limits ?? {} },
-  });
-  return {
-    uid: pod.metadata.uid!,
-    containers: pod.spec.containers.map(c),
-    initContainers: (pod.spec.initContainers ?? []).map(c),
-  };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type PodResourcesSpec, quantityMilli, quantityValue } from '@capstan/cgroups';
 import {
   type ContainerConfig,
   type DeepPartial,
@@ -103,30 +104,14 @@ export function containerHash(c: Container): string {
   return createHash('sha256').update(JSON.stringify(c)).digest('hex').slice(0, 16);
 }
 
-/** Parses a Kubernetes quantity of memory (`128Mi`, `1G`, `500000`) to bytes. */
+/** A memory quantity (`128Mi`, `1G`, `500000`) in bytes; 0 when absent. */
 export function memoryBytes(q: string | undefined): bigint {
-  if (!q) return 0n;
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q.trim());
-  if (!m) throw new Error(`invalid memory quantity ${JSON.stringify(q)}`);
-  const mult: Record<string, number> = {
-    Ki: 2 ** 10,
-    Mi: 2 ** 20,
-    Gi: 2 ** 30,
-    Ti: 2 ** 40,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-  };
-  return BigInt(Math.round(Number(m[1]) * (m[2] ? mult[m[2]]! : 1)));
+  return q ? BigInt(quantityValue(q, 'memory')) : 0n;
 }
 
-/** Parses a CPU quantity (`500m`, `2`) to millicores. */
+/** A CPU quantity (`500m`, `2`) in millicores; 0 when absent. */
 export function cpuMillis(q: string | undefined): number {
-  if (!q) return 0;
-  const m = /^(\d+(?:\.\d+)?)(m)?$/.exec(q.trim());
-  if (!m) throw new Error(`invalid cpu quantity ${JSON.stringify(q)}`);
-  return m[2] ? Math.round(Number(m[1])) : Math.round(Number(m[1]) * 1000);
+  return q ? quantityMilli(q, 'cpu') : 0;
 }
 
 /** The CRI container config of one container of a pod. */
@@ -202,19 +187,14 @@ export function containerConfig(
   };
 }
 
-/** Guaranteed / Burstable / BestEffort, as Kubernetes defines them (cpu and memory). */
-export function qosClass(pod: Pod): 'Guaranteed' | 'Burstable' | 'BestEffort' {
-  const all = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of all) {
-    for (const r of ['cpu', 'memory']) {
-      const req = c.resources?.requests?.[r] ?? c.resources?.limits?.[r];
-      const lim = c.resources?.limits?.[r];
-      if (req || lim) any = true;
-      if (!lim || (req !== undefined && req !== lim)) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+/** A pod's requests and limits in @capstan/cgroups' shape (QoS, pod cgroup resources). */
+export function podResources(pod: Pod): PodResourcesSpec {
+  const c = (x: Container) => ({
+    resources: { requests: x.resources?.requests ?? {}, limits: x.resources?.limits ?? {} },
+  });
+  return {
+    uid: pod.metadata.uid!,
+    containers: pod.spec.containers.map(c),
+    initContainers: (pod.spec.initContainers ?? []).map(c),
+  };
 }

@@ -1,3 +1,4 @@
+import { computePodQos } from '@capstan/cgroups';
 import {
   type Container as CriContainer,
   ContainerState as CriState,
@@ -11,7 +12,7 @@ import type {
   PodCondition,
   PodStatus,
 } from '../pod/types.js';
-import { qosClass } from './cri-config.js';
+import { podResources } from './cri-config.js';
 
 /** What the sync knows about one container name of a pod. */
 export interface ContainerView {
@@ -153,6 +154,6 @@ export function podStatus(
     startTime: prev?.startTime ?? new Date().toISOString(),
     ...(init.length > 0 ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: statuses,
-    qosClass: qosClass(pod),
+    qosClass: computePodQos(podResources(pod)),
   };
 }

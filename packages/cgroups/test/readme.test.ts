@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readmeBlock, runTypeScript } from '@capstan/testenv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCgroupManager, PodCgroupHierarchy } from '../src/index.js';
 import { findCgroups, isRoot, uniqueRoot } from './helpers.js';
@@ -10,25 +10,9 @@ import { findCgroups, isRoot, uniqueRoot } from './helpers.js';
 
 const pkg = join(import.meta.dirname, '..');
 const work = join(pkg, '.tmp', `readme-${process.pid}`);
-const readme = readFileSync(join(pkg, 'README.md'), 'utf8');
-const block = (tag: string) => {
-  const m = new RegExp(`\`\`\`ts ${tag}\\n([\\s\\S]*?)\`\`\``).exec(readme);
-  if (!m?.[1]) throw new Error(`README has no \`\`\`ts ${tag} block`);
-  return m[1];
-};
-
-function run(file: string, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', file], {
-    cwd: pkg,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, exited, output: () => out };
-}
+const block = (tag: string) => readmeBlock(pkg, tag);
+const run = (file: string, env: Record<string, string> = {}) =>
+  runTypeScript(file, { cwd: pkg, env });
 
 describe.skipIf(!isRoot)('README examples', () => {
   const root = uniqueRoot('readme');

@@ -49,6 +49,7 @@ export function runTypeScript(file: string, opts: { cwd: string; env?: Record<st
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // 'close', not 'exit': the output is complete once the streams closed.
+  const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   return { child, exited, output: () => out };
 }

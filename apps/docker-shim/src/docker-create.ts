@@ -84,9 +84,15 @@ export function infraCreateBody(o: InfraOptions): Docker.ContainerCreateOptions 
   return {
     name: sandboxDockerName(o.id, config),
     Image: o.image,
+    // Pod network: Docker's networking stays out entirely (NetworkDisabled: no libnetwork
+    // sandbox, no `libnetwork-setkey` prestart hook re-executing dockerd); runc makes a
+    // fresh netns that CNI then sets up. That halves Docker's start of the infra container.
     ...(ns.hostNetwork
       ? {}
-      : { Hostname: config.hostname || (config.metadata?.name ?? 'pod').slice(0, 63) }),
+      : {
+          Hostname: config.hostname || (config.metadata?.name ?? 'pod').slice(0, 63),
+          NetworkDisabled: true,
+        }),
     ...(user !== undefined ? { User: user } : {}),
     Labels: sandboxLabels(o.instance, o.id, config),
     HostConfig: {

@@ -76,6 +76,18 @@ async function breakIfStale(
   return live;
 }
 
+/**
+ * Takes the cross-process lock of `key` in `dir` (waiting for a live holder until
+ * `timeoutMs`, breaking a dead one's) and returns its release.
+ */
+export function acquireKeyLock(
+  dir: string,
+  key: string,
+  options: KeyLockOptions,
+): Promise<() => Promise<void>> {
+  return acquire(dir, key, Date.now() + options.timeoutMs, options);
+}
+
 async function acquire(
   dir: string,
   key: string,
@@ -143,19 +155,22 @@ async function waitTurn(previous: Promise<unknown>, deadline: number): Promise<v
 /**
  * Runs `fn` while holding the cross-process lock of `key` in `dir`. Throws
  * {@link LockTimeoutError} when the lock stays held (by a live process, this one included) for
- * longer than `timeoutMs`.
+ * longer than `timeoutMs`. With `fileLock` false (the process holds the whole store), callers
+ * are only queued in this process.
  */
 export async function withKeyLock<R>(
   dir: string,
   key: string,
   options: KeyLockOptions,
   fn: () => Promise<R>,
+  fileLock = true,
 ): Promise<R> {
   const deadline = Date.now() + options.timeoutMs;
   const slot = `${dir}\0${key}`;
   const previous = queues.get(slot);
   const run = (async () => {
     if (previous) await waitTurn(previous, deadline);
+    if (!fileLock) return fn();
     const release = await acquire(dir, key, deadline, options);
     try {
       return await fn();

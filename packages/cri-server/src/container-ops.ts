@@ -132,7 +132,15 @@ export async function startContainer(core: Core, idOrPrefix: string): Promise<vo
     }
     record.state = 'running';
     record.startedAt = nowNs();
-    await core.store.putContainer(record);
+    // Written behind the answer: the runtime itself is the record of a start. A crash
+    // before this write lands leaves the record `created`, and the first refresh moves it
+    // to running from the backend's live state (states only move forward). Writes to one
+    // record stay in call order, so a later stop or remove still lands after this one.
+    core.store
+      .putContainer(record)
+      .catch((err: unknown) =>
+        core.logger.warn({ err, container: id }, 'checkpointing a started container failed'),
+      );
     emit(core, id, ContainerEventType.CONTAINER_STARTED_EVENT);
   });
 }

@@ -50,15 +50,16 @@ export async function runPodSandbox(core: Core, req: RunPodSandboxRequest): Prom
       // Nothing is written before the backend's work: a crash there leaves an object no
       // record knows, which recovery removes (inventory by the server's ID label). The record
       // is written before the pod network is attached, so a crash after that still finds
-      // the sandbox whose attachment it must tear down.
+      // the sandbox whose attachment it must tear down; a node-network sandbox has nothing
+      // to attach and is written once, ready.
       const made = await core.backend.runSandbox({
         id,
         config,
         runtimeHandler: req.runtimeHandler,
       });
       record.backend = made.backend;
-      await core.store.putSandbox(record);
       if (!usesNodeNetwork(record) && made.netnsPath) {
+        await core.store.putSandbox(record);
         if (!core.network) {
           throw new FailedPreconditionError(
             'RunPodSandbox: no pod network is configured on this node',

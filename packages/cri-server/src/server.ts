@@ -45,8 +45,13 @@ export interface RuntimeServiceOptions {
   backend: RuntimeBackend;
   /** Pod networking (e.g. CNI through @capstan/cni-net); without it only host-network pods run. */
   network?: PodNetwork;
-  /** Where sandbox and container records are checkpointed. */
+  /**
+   * Where sandbox and container records are checkpointed. The service owns it while open: a
+   * second service on the same directory waits `stateLockTimeoutMs` (10 s) for the first
+   * to close, then fails with a LockTimeoutError (@capstan/checkpoint) naming its PID.
+   */
   stateDir: string;
+  stateLockTimeoutMs?: number;
   logger?: Logger;
   /** Reported by RuntimeConfig. Default cgroupfs. */
   cgroupDriver?: 'cgroupfs' | 'systemd';
@@ -73,7 +78,7 @@ export interface RuntimeService {
   counts(): { sandboxes: number; containers: number };
   /** Base URL of the streaming server (`http://127.0.0.1:<port>`), when one runs. */
   streamingUrl: string | undefined;
-  /** Closes the streaming server (ending its sessions). Idempotent. */
+  /** Closes the streaming server (ending its sessions) and releases the state directory. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -83,7 +88,7 @@ export async function createRuntimeService(
   const logger = options.logger ?? silentLogger;
   mkdirSync(options.stateDir, { recursive: true });
   const core: Core = {
-    store: await StateStore.open(options.stateDir, logger),
+    store: await StateStore.open(options.stateDir, logger, options.stateLockTimeoutMs),
     names: new NameRegistrar(),
     backend: options.backend,
     network: options.network,
@@ -254,7 +259,7 @@ export async function createRuntimeService(
     }),
     streamingUrl: streaming?.url,
     close: async () => {
-      closing ??= streaming?.close() ?? Promise.resolve();
+      closing ??= (streaming?.close() ?? Promise.resolve()).then(() => core.store.close());
       await closing;
     },
   };

@@ -18,10 +18,25 @@ export class StateStore {
   ) {}
 
   /** Opens (or creates) the state under `dir` and loads every readable record. */
-  static async open(dir: string, logger: Logger): Promise<StateStore> {
+  static async open(dir: string, logger: Logger, lockTimeoutMs?: number): Promise<StateStore> {
+    const sandboxDisk = await openCheckpointStore({
+      dir: join(dir, 'sandboxes'),
+      exclusive: true,
+      lockTimeoutMs,
+    });
+    const containerDisk = await openCheckpointStore({
+      dir: join(dir, 'containers'),
+      exclusive: true,
+      lockTimeoutMs,
+    }).catch(async (err: unknown) => {
+      await sandboxDisk.close();
+      throw err;
+    });
     const store = new StateStore(
-      await openCheckpointStore({ dir: join(dir, 'sandboxes') }),
-      await openCheckpointStore({ dir: join(dir, 'containers') }),
+      // Exclusive: the server is its state's only writer (a second server on the same
+      // directory fails to start instead of mixing records), and writes skip per-key locks.
+      sandboxDisk,
+      containerDisk,
     );
     for (const [disk, load] of [
       [
@@ -59,6 +74,12 @@ export class StateStore {
   async deleteContainer(id: string): Promise<void> {
     this.containers.delete(id);
     await this.containerDisk.remove(id);
+  }
+
+  /** Waits for writes in progress and releases the state directory's locks. */
+  async close(): Promise<void> {
+    await this.sandboxDisk.close();
+    await this.containerDisk.close();
   }
 
   containersOf(sandboxId: string): ContainerRecord[] {

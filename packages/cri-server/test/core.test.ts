@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LockTimeoutError } from '@capstan/checkpoint';
 import {
   ContainerEventType,
   ContainerState,
@@ -255,6 +256,29 @@ describe('durable state', () => {
     expect(await codeOf(cri.runtime.runPodSandbox({ config: podConfig() }))).toBe(
       GrpcStatus.ALREADY_EXISTS,
     );
+  });
+
+  it('a second service on the same state directory fails with the holder named, and gets it once the first closed', async () => {
+    const err = await createRuntimeService({
+      backend,
+      stateDir: join(dir, 'state'),
+      stateLockTimeoutMs: 100,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LockTimeoutError);
+    expect((err as LockTimeoutError).holderPid).toBe(process.pid);
+    const a = (await cri.runtime.runPodSandbox({ config: podConfig('a') })).podSandboxId;
+    cri.close();
+    await server.close(100);
+    const second = await createRuntimeService({
+      backend,
+      stateDir: join(dir, 'state'),
+      stateLockTimeoutMs: 100,
+    });
+    await second.recover();
+    expect(second.counts().sandboxes).toBe(1);
+    await second.close();
+    await start();
+    expect((await cri.runtime.podSandboxStatus({ podSandboxId: a })).status?.id).toBe(a);
   });
 
   it('recovery drops records the runtime lost and removes runtime objects no record knows', async () => {

@@ -182,6 +182,11 @@ export class Agent implements PodManager {
         podsDir: join(o.rootDir, 'pods'),
         ...(o.configDir ? { configDir: o.configDir } : {}),
       },
+      pullCredentials: {
+        ...(o.configDir ? { configDir: o.configDir } : {}),
+        nodeConfigFile: join(o.rootDir, 'config.json'),
+      },
+      pullErrors: new Map(),
       logRoot: o.podLogsDir,
       agentId: o.nodeName,
       runtimeName: this.runtimeName,

@@ -108,3 +108,11 @@ export {
   parseReference,
   type Reference,
 } from './reference-parse.js';
+export {
+  credentialsFor,
+  DockerConfigError,
+  type DockerConfigErrorReason,
+  type DockerConfigFormat,
+  parseDockerConfig,
+  type RegistryCredential,
+} from './registry-credentials.js';

@@ -10,7 +10,7 @@ const pkg = join(import.meta.dirname, '..');
 const work = join(pkg, '.tmp', `readme-${process.pid}`);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-it.each(['references-example', 'manifest-example'])(
+it.each(['references-example', 'manifest-example', 'credentials-example'])(
   'README %s runs and prints what it says',
   (tag) => {
     const { code, prints: output } = readmeExample(pkg, tag);

@@ -41,6 +41,8 @@ export type { ProcInfo } from './proc-scan.js';
 export { findProcessesUnder, isAlive } from './proc-scan.js';
 export type { ProvidedTestEnv } from './provided-context.js';
 export { readmeBlock, readmeExample, runTypeScript, runTypeScriptSync } from './readme-examples.js';
+export type { AuthProxy, StartAuthProxyOptions } from './registry-auth-proxy.js';
+export { startAuthProxy } from './registry-auth-proxy.js';
 export type { Registry, StartRegistryOptions } from './registry-start.js';
 /** Starts a private docker-registry on 127.0.0.1:<free port>. */
 export { startRegistry } from './registry-start.js';

@@ -13,6 +13,12 @@ import { ANN_CONTAINER_HASH, LABEL_CONTAINER_NAME, LABEL_POD_UID } from '../pod/
 import type { PodEntry, PodRegistry } from '../pod/pod-registry.js';
 import type { Container, LifecycleHandler, Pod } from '../pod/types.js';
 import { containerConfig, containerHash, sandboxConfig } from './cri-config.js';
+import {
+  ensureImage,
+  ImagePullError,
+  type PullCredentialOptions,
+  podLogins,
+} from './image-pull.js';
 import { type ContainerView, podStatus } from './pod-status.js';
 import type { Prober } from './prober.js';
 import { mountsFor, setUpVolumes, tearDownVolumes, type VolumeOptions } from './volumes.js';
@@ -37,6 +43,10 @@ export interface SyncDeps {
   requeue(uid: string, ms: number): void;
   /** Containers to restart because a probe failed: `${uid}/${name}` -> reason. */
   restartRequests: Map<string, string>;
+  /** Where image pull secrets and the node's registry logins are read. */
+  pullCredentials: PullCredentialOptions;
+  /** The last pull error of `${uid}/${name}#pull` keys in back-off. */
+  pullErrors: Map<string, string>;
   /** Called when a container first runs (pod start latency metrics). */
   onContainerRunning?(pod: Pod): void;
 }
@@ -176,12 +186,37 @@ export async function syncPod(d: SyncDeps, uid: string): Promise<void> {
       d.requeue(uid, wait + 50);
       return;
     }
+    // The kubelet's image back-off: a failed pull is ErrImagePull, and the container waits
+    // in ImagePullBackOff (10 s doubling to 5 min) before the next try.
+    const pullKey = `${key}#pull`;
+    const pullWait = d.backoff.remaining(pullKey, Date.now());
+    if (pullWait > 0) {
+      v.waiting = {
+        reason: 'ImagePullBackOff',
+        message: `Back-off pulling image "${v.spec.image}": ${d.pullErrors.get(pullKey) ?? ''}`,
+      };
+      d.requeue(uid, pullWait + 50);
+      return;
+    }
     try {
-      await ensureImage(d, v.spec);
+      await ensureImage(d.cri, v.spec, () => podLogins(pod, d.pullCredentials, d.logger));
+      d.pullErrors.delete(pullKey);
+      d.backoff.forget(pullKey);
     } catch (err) {
-      const until = d.backoff.next(`${key}#pull`, Date.now(), 0);
-      v.waiting = { reason: 'ErrImagePull', message: (err as Error).message };
-      d.requeue(uid, until - Date.now());
+      const message = (err as Error).message;
+      d.backoff.next(pullKey, Date.now(), 0);
+      d.pullErrors.set(pullKey, message);
+      v.waiting = {
+        reason: err instanceof ImagePullError ? err.reason : 'ErrImagePull',
+        message,
+      };
+      d.logger.warn(
+        { pod: pod.metadata.name, container: v.spec.name, err: message },
+        'image pull failed',
+      );
+      // As the kubelet's worker does after a failed sync: look again soon, which shows the
+      // container in ImagePullBackOff until the back-off allows the next pull.
+      d.requeue(uid, 1_000);
       return;
     }
     const config = containerConfig(pod, v.spec, {
@@ -324,22 +359,6 @@ export async function syncPod(d: SyncDeps, uid: string): Promise<void> {
   );
 }
 
-/** Pulls the image per the container's pull policy. */
-async function ensureImage(d: SyncDeps, c: Container) {
-  const policy =
-    c.imagePullPolicy ??
-    (/:latest$|^[^:@]+$/.test(c.image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent');
-  if (policy === 'Always') {
-    await d.cri.image.pullImage({ image: { image: c.image } });
-    return;
-  }
-  const present = (await d.cri.image.imageStatus({ image: { image: c.image } })).image;
-  if (present) return;
-  if (policy === 'Never')
-    throw new Error(`image ${c.image} is not present and imagePullPolicy is Never`);
-  await d.cri.image.pullImage({ image: { image: c.image } });
-}
-
 async function runHook(
   d: SyncDeps,
   h: LifecycleHandler,
@@ -411,6 +430,7 @@ async function killPod(d: SyncDeps, entry: PodEntry, rt: RuntimePod) {
   await tearDownVolumes(uid, d.volumes);
   await d.releaseCgroup(entry.pod).catch((err) => d.logger.warn({ err }, 'pod cgroup not removed'));
   d.backoff.forget(`${uid}/`);
+  for (const k of d.pullErrors.keys()) if (k.startsWith(`${uid}/`)) d.pullErrors.delete(k);
   await d.registry.finalize(uid);
   d.logger.info({ pod: entry.pod.metadata.name }, 'pod deleted');
 }

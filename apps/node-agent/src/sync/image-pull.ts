@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AuthConfig, CriClient, DeepPartial } from '@capstan/cri-api';
+import {
+  credentialsFor,
+  type DockerConfigFormat,
+  parseDockerConfig,
+  type RegistryCredential,
+} from '@capstan/image-id';
+import type { Logger } from 'pino';
+import { nsOf } from '../pod/pod-naming.js';
+import type { Container, Pod } from '../pod/types.js';
+
+/** Where pull credentials come from. */
+export interface PullCredentialOptions {
+  /**
+   * Local secrets (`<configDir>/secrets/<namespace>/<name>/<key>`): a pod's
+   * `imagePullSecrets` name secrets holding `.dockerconfigjson` or `.dockercfg`.
+   */
+  configDir?: string;
+  /** Node-wide logins (a Docker config.json), as the kubelet reads `<root-dir>/config.json`. */
+  nodeConfigFile?: string;
+}
+
+/** A pull that failed; the message names what was tried, never a password. */
+export class ImagePullError extends Error {
+  /** The container's waiting reason, as the kubelet words it. */
+  readonly reason: 'ErrImagePull' | 'ErrImageNeverPull';
+  constructor(
+    message: string,
+    options?: ErrorOptions & { reason?: 'ErrImagePull' | 'ErrImageNeverPull' },
+  ) {
+    super(message, options);
+    this.reason = options?.reason ?? 'ErrImagePull';
+  }
+}
+
+const SECRET_KEYS: [string, DockerConfigFormat][] = [
+  ['.dockerconfigjson', 'dockerconfigjson'],
+  ['.dockercfg', 'dockercfg'],
+];
+
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The logins a pod may use, its pull secrets first (in the order listed), then the node's.
+ * As the kubelet does, a missing or unreadable secret is logged and skipped: the pull goes
+ * on with what is left.
+ */
+export function podLogins(
+  pod: Pod,
+  o: PullCredentialOptions,
+  logger: Logger,
+): RegistryCredential[] {
+  const out: RegistryCredential[] = [];
+  for (const ref of pod.spec.imagePullSecrets ?? []) {
+    const dir = join(o.configDir ?? '/nonexistent', 'secrets', nsOf(pod), ref.name);
+    let found = false;
+    for (const [key, format] of SECRET_KEYS) {
+      try {
+        const text = readIfPresent(join(dir, key));
+        if (text === undefined) continue;
+        found = true;
+        out.push(...parseDockerConfig(text, format));
+      } catch (err) {
+        found = true;
+        logger.warn(
+          { pod: pod.metadata.name, secret: ref.name, err: (err as Error).message },
+          'image pull secret is unreadable; pulling without it',
+        );
+      }
+    }
+    if (!found) {
+      logger.warn(
+        { pod: pod.metadata.name, secret: ref.name, dir },
+        'image pull secret not found (no .dockerconfigjson or .dockercfg); pulling without it',
+      );
+    }
+  }
+  if (o.nodeConfigFile) {
+    try {
+      const text = readIfPresent(o.nodeConfigFile);
+      if (text !== undefined) out.push(...parseDockerConfig(text));
+    } catch (err) {
+      logger.warn(
+        { file: o.nodeConfigFile, err: (err as Error).message },
+        'node docker config unreadable',
+      );
+    }
+  }
+  return out;
+}
+
+// server_address stays empty: the login was already picked for this image's registry, and
+// containerd 1.6 drops (or fails on) a login whose server_address is not a URL of that host.
+const authConfig = (c: RegistryCredential): DeepPartial<AuthConfig> => ({
+  username: c.username,
+  password: c.password,
+  auth: c.auth,
+  identityToken: c.identityToken,
+  registryToken: c.registryToken,
+});
+
+/**
+ * Pulls `image` per the kubelet's rule: without credentials when no login matches its
+ * registry, else with each matching login in turn (most specific first) until one works;
+ * the last error is the answer.
+ */
+export async function pullImage(
+  cri: CriClient,
+  image: string,
+  logins: readonly RegistryCredential[],
+): Promise<void> {
+  const matching = credentialsFor(image, logins);
+  if (matching.length === 0) {
+    await cri.image.pullImage({ image: { image } });
+    return;
+  }
+  let last: unknown;
+  for (const login of matching) {
+    try {
+      await cri.image.pullImage({ image: { image }, auth: authConfig(login) });
+      return;
+    } catch (err) {
+      last = err;
+    }
+  }
+  const tried = matching.map((m) => `${m.serverAddress} (${m.username || 'token'})`).join(', ');
+  throw new ImagePullError(
+    `pulling ${image} with the logins for ${tried} failed: ${(last as Error).message}`,
+    { cause: last },
+  );
+}
+
+/** The pull policy's default: Always for `:latest` or no tag, IfNotPresent otherwise. */
+export function pullPolicy(c: Container): string {
+  return (
+    c.imagePullPolicy ??
+    (/:latest$|^[^:@]+$/.test(c.image.split('/').pop() ?? '') ? 'Always' : 'IfNotPresent')
+  );
+}
+
+/** Makes `c.image` present per its pull policy, with the pod's logins. */
+export async function ensureImage(
+  cri: CriClient,
+  c: Container,
+  logins: () => readonly RegistryCredential[],
+): Promise<void> {
+  const policy = pullPolicy(c);
+  if (policy !== 'Always') {
+    const present = (await cri.image.imageStatus({ image: { image: c.image } })).image;
+    if (present) return;
+    if (policy === 'Never')
+      throw new ImagePullError(
+        `container image "${c.image}" is not present with pull policy of Never`,
+        { reason: 'ErrImageNeverPull' },
+      );
+  }
+  await pullImage(cri, c.image, logins());
+}

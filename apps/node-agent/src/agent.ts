@@ -16,6 +16,7 @@ import {
 } from '@capstan/eviction';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { mallocTrim } from './malloc-trim.js';
 import { Backoff } from './pod/backoff.js';
 import { readContainerLog } from './pod/pod-logs.js';
 import { type LogOptions, PodApiError, type PodManager } from './pod/pod-manager.js';
@@ -164,6 +165,7 @@ export class Agent implements PodManager {
     );
 
     const restartRequests = new Map<string, string>();
+    const podCgroups = new Map<string, Promise<string>>();
     this.prober = new Prober(
       this.cri.runtime,
       (uid) => this.workers.kick(uid),
@@ -191,12 +193,21 @@ export class Agent implements PodManager {
       agentId: o.nodeName,
       runtimeName: this.runtimeName,
       hostIP: o.hostIP,
-      cgroupParent: async (pod) => {
-        if (!this.cgroups) return '';
-        const created = await this.cgroups.createPod(podResources(pod));
-        return created.path;
+      cgroupParent: (pod) => {
+        if (!this.cgroups) return Promise.resolve('');
+        // Created (or found and updated) once per pod, not on every sync: a pod's resources
+        // never change under one UID (an edited static pod is a new pod).
+        const uid = pod.metadata.uid!;
+        let path = podCgroups.get(uid);
+        if (!path) {
+          path = this.cgroups.createPod(podResources(pod)).then((c) => c.path);
+          podCgroups.set(uid, path);
+          path.catch(() => podCgroups.delete(uid));
+        }
+        return path;
       },
       releaseCgroup: async (pod) => {
+        podCgroups.delete(pod.metadata.uid!);
         if (this.cgroups && (await this.cgroups.findPod(pod.metadata.uid!)))
           await this.cgroups.deletePod(pod.metadata.uid!, { timeoutMs: 5000 });
       },
@@ -278,6 +289,7 @@ export class Agent implements PodManager {
         o.logger.warn({ err: (err as Error).message }, 'housekeeping failed');
       } finally {
         housekeeping = false;
+        mallocTrim();
       }
     }, o.housekeepingPeriodMs ?? 10_000);
   }
@@ -483,6 +495,11 @@ export class Agent implements PodManager {
       .entries()
       .filter((e) => !namespace || nsOf(e.pod) === namespace)
       .map((e) => structuredClone(e.pod));
+  }
+
+  /** The pods as stored, not copied: for serializing only (callers must not mutate). */
+  podsView(): readonly Pod[] {
+    return this.registry.entries().map((e) => e.pod);
   }
 
   get(namespace: string, name: string): Pod | undefined {

@@ -13,6 +13,7 @@ export function startHttpServer(
   port: number,
   socketPath?: string,
 ): Promise<Server> {
+  let podList: { rv: string; body: string } | undefined;
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const json = (code: number, body: unknown) => {
@@ -31,13 +32,24 @@ export function startHttpServer(
           res.writeHead(200, { 'content-type': agent.metrics.contentType });
           res.end(await agent.metrics.metrics());
           return;
-        case '/pods':
-          return json(200, {
-            kind: 'PodList',
-            apiVersion: 'v1',
-            metadata: {},
-            items: agent.list(),
-          });
+        case '/pods': {
+          // Serialized once per registry change: pollers (monitoring, tests) get the cached
+          // text instead of a deep copy and a fresh JSON text of every pod per request.
+          const rv = agent.resourceVersion();
+          if (podList?.rv !== rv) {
+            podList = {
+              rv,
+              body: `${JSON.stringify(
+                { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: agent.podsView() },
+                null,
+                2,
+              )}\n`,
+            };
+          }
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(podList.body);
+          return;
+        }
         case '/manifest-errors':
           return json(200, agent.manifestErrors());
         case '/stats/summary':

@@ -1,5 +1,6 @@
 import {
   closeSync,
+  existsSync,
   type FSWatcher,
   constants as fsConstants,
   promises as fsp,
@@ -83,14 +84,9 @@ export const nodeCgroupFs: CgroupFileSystem = {
       .map((d) => d.name),
   listFiles: async (path) =>
     (await fsp.readdir(path, { withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name),
-  exists: async (path) => {
-    try {
-      await fsp.access(path);
-      return true;
-    } catch {
-      return false;
-    }
-  },
+  // existsSync does not throw (an exception per missing cgroup was most of the cost of a
+  // presence check, which looks in every hierarchy and every QoS class).
+  exists: async (path) => existsSync(path),
   watch: (path, onEvent) => {
     const w: FSWatcher = watch(path, { persistent: true }, (kind) =>
       onEvent(kind === 'rename' ? 'rename' : 'change'),

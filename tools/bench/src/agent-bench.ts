@@ -53,16 +53,20 @@ writeFileSync(
     'maxPods: 500',
   ].join('\n'),
 );
+// Memory investigation knobs: CAPSTAN_AGENT_FROM=dist, CAPSTAN_AGENT_NODE_ARGS (space separated),
+// CAPSTAN_AGENT_MEMDIR (dump /proc smaps_rollup/status/fds at 0 pods and N pods there).
+const fromDist = process.env.CAPSTAN_AGENT_FROM === 'dist';
+const nodeArgs = (process.env.CAPSTAN_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const agent = spawn(
   'nsenter',
   [
     `--net=${node.netnsPath}`,
     '--',
     process.execPath,
-    '--conditions=source',
-    '--import',
-    'tsx',
-    join(root, 'apps/node-agent/src/main.ts'),
+    ...nodeArgs,
+    ...(fromDist
+      ? [join(root, 'apps/node-agent/dist/main.js')]
+      : ['--conditions=source', '--import', 'tsx', join(root, 'apps/node-agent/src/main.ts')]),
     '--config',
     join(work, 'agent.yaml'),
     '--log-level',
@@ -105,8 +109,39 @@ async function waitAll(names: string[], started: number, out: number[]) {
 async function waitGone() {
   while ((await pods().catch(() => [1])).length > 0) await new Promise((r) => setTimeout(r, 100));
 }
+const memDir = process.env.CAPSTAN_AGENT_MEMDIR;
+function dumpMem(tag: string) {
+  if (!memDir) return;
+  mkdirSync(memDir, { recursive: true });
+  const pid = agent.pid;
+  for (const f of ['smaps_rollup', 'smaps', 'status', 'maps'])
+    writeFileSync(join(memDir, `${tag}.${f}`), readFileSync(`/proc/${pid}/${f}`));
+  const fds = readdirSync(`/proc/${pid}/fd`).map((fd) => {
+    try {
+      return execFileSync('readlink', [`/proc/${pid}/fd/${fd}`])
+        .toString()
+        .trim();
+    } catch {
+      return '?';
+    }
+  });
+  writeFileSync(join(memDir, `${tag}.fds`), fds.join('\n'));
+  const tasks = readdirSync(`/proc/${pid}/task`).map((t) =>
+    readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim(),
+  );
+  writeFileSync(join(memDir, `${tag}.threads`), tasks.join('\n'));
+  if (process.env.CAPSTAN_AGENT_SNAP) {
+    agent.kill('SIGUSR2');
+  }
+}
 const rssMiB = () =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+
+/** CPU seconds (user + system) the agent used so far. */
+const cpuSec = () => {
+  const f = readFileSync(`/proc/${agent.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 
 try {
   while (
@@ -115,6 +150,9 @@ try {
       .catch(() => false))
   )
     await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 3000));
+  say(`agent RSS at 0 pods: ${rssMiB().toFixed(1)} MiB`);
+  dumpMem('p0');
   const cri = await connectCriClient(node.address);
   await cri.image.pullImage({ image: { image: images.busybox.ref } });
   const single: number[] = [];
@@ -127,13 +165,21 @@ try {
     say(`single pod round ${i + 1}/${ROUNDS}`);
   }
   const many: number[] = [];
+  const cpu0 = cpuSec();
   const t0 = performance.now();
   const names = Array.from({ length: N }, (_, i) => `many-${i}`);
   for (const n of names) writeFileSync(join(manifests, `${n}.json`), JSON.stringify(manifest(n)));
   await waitAll(names, t0, many);
   const allMs = performance.now() - t0;
+  const startCpu = cpuSec() - cpu0;
   await new Promise((r) => setTimeout(r, 3000));
   const rss = rssMiB();
+  // The agent's steady cost: 10 s with every pod running (relist, probes none, housekeeping).
+  const idle0 = cpuSec();
+  await new Promise((r) => setTimeout(r, 10_000));
+  const idleCpu = (cpuSec() - idle0) / 10;
+  dumpMem(`p${N}`);
+  if (process.env.CAPSTAN_AGENT_SNAP) await new Promise((r) => setTimeout(r, 15000));
   const d1 = distribution(single);
   const dn = distribution(many);
   process.stdout.write(
@@ -146,6 +192,7 @@ try {
       `| manifest to Running, ${N} pods at once (ms, per pod) | ${dn.p50.toFixed(0)} | ${dn.p90.toFixed(0)} | ${dn.p99.toFixed(0)} | ${dn.max.toFixed(0)} |`,
       '',
       `all ${N} Running after ${(allMs / 1000).toFixed(1)} s; agent RSS at ${N} pods: ${rss.toFixed(1)} MiB`,
+      `agent CPU: ${startCpu.toFixed(2)} s for the ${N}-pod start; ${(idleCpu * 100).toFixed(1)}% of a core with ${N} pods running`,
       '',
     ].join('\n'),
   );

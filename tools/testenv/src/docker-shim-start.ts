@@ -44,6 +44,12 @@ export interface StartDockerShimOptions {
   dir?: string;
   /** More flags (e.g. `--stats-period 1s`). */
   args?: readonly string[];
+  /**
+   * Run the shim inside the dockerd's node netns, as on a node where everything shares the
+   * host's network: its streaming server then listens on the node's loopback, where a node
+   * agent in that netns reaches it. Default: the test's own netns.
+   */
+  inNodeNetns?: boolean;
   log?: Log;
 }
 
@@ -81,8 +87,11 @@ export async function startDockerShim(opts: StartDockerShimOptions): Promise<Doc
   const launch = async () => {
     child = spawnDaemon({
       name: 'docker-shim',
-      command: process.execPath,
-      args,
+      // nsenter execs node in place: the PID stays the shim's.
+      command: opts.inNodeNetns ? 'nsenter' : process.execPath,
+      args: opts.inNodeNetns
+        ? [`--net=${opts.dockerd.netnsPath}`, '--', process.execPath, ...args]
+        : args,
       logFile,
       cwd: APP,
       env,

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { RuntimeServiceClient } from '@capstan/cri-api';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
@@ -36,22 +38,7 @@ export async function runProbe(
     }
   }
   const host = probe.httpGet?.host ?? probe.tcpSocket?.host ?? (podIP || '127.0.0.1');
-  if (probe.httpGet) {
-    const url = `${(probe.httpGet.scheme ?? 'HTTP').toLowerCase()}://${host.includes(':') ? `[${host}]` : host}:${port(probe.httpGet.port)}${probe.httpGet.path ?? '/'}`;
-    try {
-      const res = await fetch(url, {
-        signal: AbortSignal.timeout(timeoutSec * 1000),
-        headers: Object.fromEntries(
-          (probe.httpGet.httpHeaders ?? []).map((h) => [h.name, h.value]),
-        ),
-        redirect: 'manual',
-      });
-      await res.arrayBuffer().catch(() => {});
-      return res.status >= 200 && res.status < 400;
-    } catch {
-      return false;
-    }
-  }
+  if (probe.httpGet) return httpGet(probe.httpGet, host, port(probe.httpGet.port), timeoutSec);
   if (probe.tcpSocket) {
     return new Promise((resolve) => {
       const s = connect({ host, port: port(probe.tcpSocket!.port), timeout: timeoutSec * 1000 });
@@ -68,6 +55,44 @@ export async function runProbe(
   }
   if (probe.grpc) return grpcHealth(host, probe.grpc.port, probe.grpc.service ?? '', timeoutSec);
   return false;
+}
+
+/**
+ * The kubelet's HTTP probe: GET with its User-Agent and headers, TLS unverified for HTTPS,
+ * redirects not followed; 200-399 is success. node:http, not fetch: fetch's parser is
+ * WebAssembly, which the agent's `--lite-mode` (jitless) V8 does not run.
+ */
+function httpGet(
+  get: NonNullable<Probe['httpGet']>,
+  host: string,
+  port: number,
+  timeoutSec: number,
+): Promise<boolean> {
+  const https = (get.scheme ?? 'HTTP').toUpperCase() === 'HTTPS';
+  const headers: Record<string, string> = { 'user-agent': 'kube-probe/1.33', accept: '*/*' };
+  for (const h of get.httpHeaders ?? []) headers[h.name.toLowerCase()] = h.value;
+  return new Promise((resolve) => {
+    const req = (https ? httpsRequest : httpRequest)(
+      {
+        host,
+        port,
+        path: get.path || '/',
+        method: 'GET',
+        headers,
+        timeout: timeoutSec * 1000,
+        ...(https ? { rejectUnauthorized: false } : {}),
+      },
+      (res) => {
+        res.resume();
+        const code = res.statusCode ?? 0;
+        res.once('end', () => resolve(code >= 200 && code < 400));
+        res.once('error', () => resolve(false));
+      },
+    );
+    req.once('timeout', () => req.destroy(new Error('probe timeout')));
+    req.once('error', () => resolve(false));
+    req.end();
+  });
 }
 
 /** grpc.health.v1.Health/Check: SERVING (1) is success. Hand-encoded: two tiny messages. */

@@ -28,6 +28,10 @@ export async function collectImages(
   let toFree = used - (capacity * opts.lowThresholdPercent) / 100;
   const { containers } = await cri.runtime.listContainers({});
   const inUse = new Set(containers.flatMap((c) => [c.imageRef, c.image?.image ?? '', c.imageId]));
+  // The sandbox (pause) image: sandboxes are not containers in CRI's listing, and a runtime
+  // that does not mark it pinned (containerd 1.6) would have to pull it again for the next
+  // pod, which an offline node cannot.
+  for (const ref of await sandboxImages(cri)) inUse.add(ref);
   const { images } = await cri.image.listImages({});
   const removed: string[] = [];
   for (const img of images) {
@@ -46,4 +50,20 @@ export async function collectImages(
   if (removed.length > 0)
     logger.info({ removed: removed.length, mount }, 'image garbage collection');
   return removed;
+}
+
+/**
+ * The sandbox image the runtime reports in its verbose status (containerd: `info.config`'s
+ * `sandboxImage`, the docker-shim marks it pinned instead); none when it says nothing.
+ */
+export async function sandboxImages(cri: CriClient): Promise<string[]> {
+  try {
+    const st = await cri.runtime.status({ verbose: true });
+    const config = JSON.parse(st.info.config ?? '{}') as { sandboxImage?: unknown };
+    return typeof config.sandboxImage === 'string' && config.sandboxImage
+      ? [config.sandboxImage]
+      : [];
+  } catch {
+    return [];
+  }
 }

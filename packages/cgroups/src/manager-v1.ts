@@ -70,6 +70,12 @@ export class CgroupV1Manager implements CgroupManager {
   readonly #mounts = new Map<string, string>();
   /** Unique mount points (co-mounted controllers share one). */
   readonly #hierarchies: string[];
+  /**
+   * The other cgroup mounts (named hierarchies such as `name=systemd`, unmanaged
+   * controllers, the cgroup2 mount of hybrid mode): runc creates a container's cgroup in
+   * each of them too, so delete removes the path there as well when it is present.
+   */
+  readonly #companions: string[];
   readonly #primary: string;
 
   /**
@@ -87,6 +93,9 @@ export class CgroupV1Manager implements CgroupManager {
       if (m) this.#mounts.set(c, m.mountPoint);
     }
     this.#hierarchies = [...new Set(this.#mounts.values())];
+    const others = [...mounts.v1.values()].map((m) => m.mountPoint);
+    if (mounts.unified) others.push(mounts.unified.mountPoint);
+    this.#companions = [...new Set(others)].filter((mp) => !this.#hierarchies.includes(mp));
     const primary = this.#mounts.get('memory') ?? this.#hierarchies[0];
     if (!primary) throw new UnavailableError('no cgroup v1 controller is mounted');
     this.#primary = primary;
@@ -335,6 +344,15 @@ export class CgroupV1Manager implements CgroupManager {
     await waitEmpty(p, () => this.#allPids(p), deadline);
     for (const [i, mp] of this.#hierarchies.entries()) {
       if (presence[i]) await removeTree(this.#fs, join(mp, p), deadline, () => this.#allPids(p), p);
+    }
+    // Best effort: what runc left in hierarchies this manager does not manage. A failure
+    // there is logged, never a failed delete of the cgroup the caller owns.
+    for (const mp of this.#companions) {
+      const dir = join(mp, p);
+      if (!(await this.#fs.exists(dir))) continue;
+      await removeTree(this.#fs, dir, deadline, () => this.#allPids(p), p).catch((err: unknown) =>
+        this.#logger.warn({ path: p, dir, err }, 'cgroup v1: a companion copy was not removed'),
+      );
     }
     this.#logger.debug?.({ path: p }, 'cgroup v1 deleted');
   }

@@ -1,3 +1,4 @@
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -194,6 +195,23 @@ describe.skipIf(!isRoot || !hasV1)('cgroup v1 (real kernel)', () => {
     await manager.destroy(path);
     expect(await exited(busy)).toMatchObject({ signal: 'SIGKILL' });
   });
+
+  it.skipIf(!mounts.v1.has('name=systemd') && !mounts.unified)(
+    'delete also removes the copies runc makes in hierarchies it does not manage (name=systemd, cgroup2)',
+    async () => {
+      const path = `/${root}/runc-copies`;
+      await manager.create(path);
+      // What runc does for a container under the pod: the same path in every hierarchy.
+      const companions = [
+        mounts.v1.get('name=systemd')?.mountPoint,
+        mounts.unified?.mountPoint,
+      ].filter((m): m is string => m !== undefined);
+      for (const mp of companions) mkdirSync(join(mp, path, 'container-1'), { recursive: true });
+      await manager.delete(path);
+      for (const mp of companions) expect(existsSync(join(mp, path))).toBe(false);
+      expect(await manager.exists(path)).toBe(false);
+    },
+  );
 
   it('delete waits for processes to exit, and fails clearly when they do not', async () => {
     const path = `/${root}/populated`;

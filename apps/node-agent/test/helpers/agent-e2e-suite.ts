@@ -348,8 +348,15 @@ export function agentE2eSuite(runtimeName: string, startRuntime: () => Promise<E
         `apiVersion: v1\nkind: Pod\nmetadata:\n  name: api-pod\n  labels: {via: kubectl}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: main\n    image: ${env.images.busybox.ref}\n    command: [sh, -c, 'echo hello from api-pod; sleep 3600']\n`,
       );
       expect(kubectl('apply', '-f', manifestFile)).toContain('pod/api-pod created');
-      await until('api-pod Running', async () =>
-        (await pods()).find((p) => p.metadata.name === 'api-pod' && p.status?.phase === 'Running'),
+      // Running and ready (READY 1/1 in kubectl's table): the phase can turn Running one
+      // status update before the container counts as ready.
+      await until('api-pod Running and ready', async () =>
+        (await pods()).find(
+          (p) =>
+            p.metadata.name === 'api-pod' &&
+            p.status?.phase === 'Running' &&
+            p.status.containerStatuses?.[0]?.ready === true,
+        ),
       );
       expect(kubectl('get', 'pods', '-l', 'via=kubectl')).toMatch(/api-pod\s+1\/1\s+Running\s+0/);
       await until('api-pod logs', async () =>
@@ -505,6 +512,17 @@ export function agentE2eSuite(runtimeName: string, startRuntime: () => Promise<E
         filter: { labelSelector: { 'io.kubernetes.pod.uid': uid } },
       });
       expect(left.items).toEqual([]);
+      // Its pod cgroup is gone from every hierarchy, runc's copies (name=systemd, the
+      // cgroup2 mount) included.
+      const podCgroups = await until('pod cgroup gone everywhere', async () => {
+        const found = execFileSync(
+          'find',
+          ['/sys/fs/cgroup', '-maxdepth', '6', '-type', 'd', '-name', `pod${uid}`],
+          { encoding: 'utf8' },
+        ).trim();
+        return found === '' && 'none';
+      });
+      expect(podCgroups).toBe('none');
     });
   });
 }

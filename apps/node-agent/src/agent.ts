@@ -106,6 +106,19 @@ export class Agent implements PodManager {
     help: 'Pod syncs that failed (runtime errors)',
     registers: [this.metrics],
   });
+  private readonly runtimeOps = new Histogram({
+    name: 'capstan_runtime_operations_duration_seconds',
+    help: 'Duration of CRI calls to the runtime, by operation (the kubelet names them alike)',
+    labelNames: ['operation_type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.metrics],
+  });
+  private readonly runtimeOpErrors = new Counter({
+    name: 'capstan_runtime_operations_errors_total',
+    help: 'CRI calls to the runtime that failed, by operation',
+    labelNames: ['operation_type'] as const,
+    registers: [this.metrics],
+  });
   private readonly startedPods = new Set<string>();
 
   private constructor(
@@ -122,6 +135,39 @@ export class Agent implements PodManager {
       collect() {
         this.reset();
         for (const e of registry().entries()) this.inc({ phase: e.pod.status?.phase ?? 'Pending' });
+      },
+    });
+    new Gauge({
+      name: 'capstan_running_pods',
+      help: 'Pods with a running sandbox (phase Running)',
+      registers: [this.metrics],
+      collect() {
+        this.set(
+          registry()
+            .entries()
+            .filter((e) => e.pod.status?.phase === 'Running').length,
+        );
+      },
+    });
+    new Gauge({
+      name: 'capstan_running_containers',
+      help: "The pods' containers by state, as the kubelet counts them",
+      labelNames: ['container_state'] as const,
+      registers: [this.metrics],
+      collect() {
+        this.reset();
+        for (const state of ['created', 'running', 'exited'])
+          this.set({ container_state: state }, 0);
+        for (const e of registry().entries()) {
+          const st = e.pod.status;
+          for (const cs of [
+            ...(st?.initContainerStatuses ?? []),
+            ...(st?.containerStatuses ?? []),
+          ]) {
+            const state = cs.state.running ? 'running' : cs.state.terminated ? 'exited' : 'created';
+            this.inc({ container_state: state });
+          }
+        }
       },
     });
   }
@@ -142,6 +188,11 @@ export class Agent implements PodManager {
     this.cri = await connectCriClient(o.runtimeEndpoint, {
       deadlineMs: 120_000,
       timeoutMs: 30_000,
+      onCallEnd: (method, ms, error) => {
+        const operation = operationType(method);
+        this.runtimeOps.observe({ operation_type: operation }, ms / 1000);
+        if (error) this.runtimeOpErrors.inc({ operation_type: operation });
+      },
     });
     const v = await this.cri.runtime.version({ version: 'v1' });
     this.runtimeName = v.runtimeName;
@@ -749,4 +800,9 @@ function readText(path: string): string {
   } catch {
     return '';
   }
+}
+
+/** `RunPodSandbox` -> `run_pod_sandbox`: the kubelet's operation_type label values. */
+export function operationType(method: string): string {
+  return method.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }

@@ -136,6 +136,12 @@ describe('image pull secrets', () => {
       }),
     );
     expect(proxy.usersSeen).toContain('intruder');
+    const metrics = await agent.get<string>('/metrics');
+    const failed =
+      /^capstan_runtime_operations_errors_total\{operation_type="pull_image"\} (\d+)$/m.exec(
+        metrics,
+      );
+    expect(Number(failed?.[1])).toBeGreaterThanOrEqual(3);
     expect(proxy.authorized).toBe(0);
     expect(agent.output()).toMatch(/"secret":"absent"[^\n]*image pull secret not found/);
     expect(agent.output()).toMatch(/"secret":"broken"[^\n]*image pull secret is unreadable/);

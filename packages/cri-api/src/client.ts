@@ -6,7 +6,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { parseEndpoint } from './endpoint.js';
-import { CancelledError, fromServiceError, UnavailableError } from './errors.js';
+import { CancelledError, type CriError, fromServiceError, UnavailableError } from './errors.js';
 import {
   type CallOptions,
   type CriApiVersion,
@@ -24,6 +24,12 @@ export interface CriClientOptions {
   apiVersion?: CriApiVersion;
   /** Largest message accepted or sent, in bytes. Default 16 MiB (the kubelet's limit). */
   maxMessageBytes?: number;
+  /**
+   * Told when each unary call ends, with the RPC's name (`RunPodSandbox`), its duration and
+   * the typed error it failed with: what a caller needs for the kubelet's runtime operation
+   * metrics. It must not throw.
+   */
+  onCallEnd?: (method: string, durationMs: number, error: CriError | undefined) => void;
 }
 
 /** A typed CRI client: `runtime` and `image` hold one promise method per RPC. */
@@ -78,6 +84,7 @@ export function createCriClient(endpoint: string, options: CriClientOptions = {}
               reject(new CancelledError(`${name} on ${endpoint}: aborted before it started`));
               return;
             }
+            const started = performance.now();
             const call = grpcClient.makeUnaryRequest(
               m.path,
               m.requestSerialize,
@@ -85,8 +92,12 @@ export function createCriClient(endpoint: string, options: CriClientOptions = {}
               req,
               opts?.metadata ?? new Metadata(),
               callOpts(opts),
-              (err: ServiceError | null, res?: unknown) =>
-                err ? reject(fromServiceError(err, name, endpoint)) : resolve(res),
+              (err: ServiceError | null, res?: unknown) => {
+                const error = err ? fromServiceError(err, name, endpoint) : undefined;
+                options.onCallEnd?.(name, performance.now() - started, error);
+                if (error) reject(error);
+                else resolve(res);
+              },
             );
             opts?.signal?.addEventListener('abort', () => call.cancel(), { once: true });
           });

@@ -134,6 +134,24 @@ describe('CRI server and client over a unix socket', () => {
     expect(err.message).toContain(sock);
   });
 
+  it("tells the client's onCallEnd each call's name, duration and typed error", async () => {
+    const ended: { method: string; ms: number; code: number | undefined }[] = [];
+    const observed = await connectCriClient(`unix://${sock}`, {
+      onCallEnd: (method, ms, error) => ended.push({ method, ms, code: error?.code }),
+    });
+    try {
+      await observed.runtime.version({ version: '0.1.0' });
+      await observed.runtime.podSandboxStatus({ podSandboxId: 'nope' }).catch(() => {});
+    } finally {
+      observed.close();
+    }
+    expect(ended.map((e) => [e.method, e.code])).toEqual([
+      ['Version', undefined],
+      ['PodSandboxStatus', GrpcStatus.NOT_FOUND],
+    ]);
+    for (const e of ended) expect(e.ms).toBeGreaterThan(0);
+  });
+
   it('turns an untyped exception into INTERNAL', async () => {
     const err = await client.runtime.removePodSandbox({ podSandboxId: 'x' }).catch((e) => e);
     expect(err).toBeInstanceOf(InternalError);

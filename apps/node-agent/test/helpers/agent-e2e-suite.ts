@@ -188,6 +188,19 @@ export function agentE2eSuite(runtimeName: string, startRuntime: () => Promise<E
       expect(cs.restartCount).toBe(0);
       expect(cs.imageID).toContain('sha256:');
       expect(p.status?.qosClass).toBe('BestEffort');
+      // The kubelet's runtime and pod metrics, from this run.
+      const metrics = await agent.get<string>('/metrics');
+      const value = (series: string) =>
+        Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1]);
+      expect(
+        value(
+          'capstan_runtime_operations_duration_seconds_count{operation_type="run_pod_sandbox"}',
+        ),
+      ).toBeGreaterThanOrEqual(1);
+      expect(value('capstan_running_pods')).toBeGreaterThanOrEqual(1);
+      expect(value('capstan_running_containers{container_state="running"}')).toBeGreaterThanOrEqual(
+        1,
+      );
       // The pod really serves, from the node's network.
       const page = execFileSync('ip', [
         'netns',

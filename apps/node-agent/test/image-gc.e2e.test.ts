@@ -6,7 +6,7 @@ import { type Containerd, startContainerd } from '@capstan/testenv';
 import type {} from '@capstan/testenv/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Pod } from '../src/pod/types.js';
-import { type AgentProcess, startAgent } from './helpers/agent-process.js';
+import { type AgentProcess, startHostAgent, waitFor } from './helpers/agent-process.js';
 
 // Image garbage collection end to end: a private containerd (image GC removes images, so
 // not the shared one) holding images no pod uses, and an agent whose high threshold is
@@ -16,21 +16,13 @@ import { type AgentProcess, startAgent } from './helpers/agent-process.js';
 const env = inject('testenv');
 const dir = mkdtempSync(join(tmpdir(), 'agent-image-gc-'));
 const manifests = join(dir, 'manifests');
-const statusSocket = join(dir, 'status.sock');
 const nodeName = `imagegc-${process.pid}`;
 let containerd: Containerd;
 let agent: AgentProcess;
 let cri: CriClient;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + 60_000;
-  while (Date.now() < end) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v as T;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; agent output:\n${agent.output().slice(-3000)}`);
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>) =>
+  waitFor(agent, what, fn);
 const present = async (ref: string) =>
   (await cri.image.imageStatus({ image: { image: ref } })).image !== undefined;
 
@@ -43,7 +35,7 @@ beforeAll(async () => {
   for (const img of [env.images.busybox, env.images.httpd]) {
     await cri.image.pullImage({ image: { image: img.ref } });
   }
-  mkdirSync(manifests);
+  mkdirSync(manifests, { recursive: true });
   // The pod using busybox runs before the agent starts collecting.
   writeFileSync(
     join(manifests, 'user.json'),
@@ -63,26 +55,16 @@ beforeAll(async () => {
   // Above the high threshold already (a test cannot fill the disk); down to 0 % means every
   // unused image.
   const high = Math.max(1, usedPercent - 1);
-  const configFile = join(dir, 'config.yaml');
-  writeFileSync(
-    configFile,
-    [
-      'kind: KubeletConfiguration',
-      `nodeName: ${nodeName}`,
-      `containerRuntimeEndpoint: ${containerd.address}`,
-      `staticPodPath: ${manifests}`,
-      `rootDir: ${join(dir, 'root')}`,
-      `podLogsDir: ${join(dir, 'logs')}`,
-      "cgroupRoot: ''",
-      'healthzPort: 0',
-      `statusSocket: ${statusSocket}`,
-      'relistPeriodMs: 500',
+  ({ agent } = startHostAgent({
+    dir,
+    nodeName,
+    runtimeEndpoint: containerd.address,
+    extra: [
       'housekeepingPeriodMs: 500',
       `imageGCHighThresholdPercent: ${high}`,
       'imageGCLowThresholdPercent: 0',
-    ].join('\n'),
-  );
-  agent = startAgent({ netnsPath: `/proc/${process.pid}/ns/net`, configFile, statusSocket });
+    ],
+  }));
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { type AuthProxy, startAuthProxy } from '@capstan/testenv';
 import type {} from '@capstan/testenv/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Pod } from '../src/pod/types.js';
-import { type AgentProcess, startAgent } from './helpers/agent-process.js';
+import { type AgentProcess, startHostAgent, waitFor } from './helpers/agent-process.js';
 
 // Image pull secrets end to end: a registry that wants a login (the test registry behind a
 // Basic-auth front), containerd pulling from it, and the agent picking each pod's logins
@@ -15,9 +15,8 @@ import { type AgentProcess, startAgent } from './helpers/agent-process.js';
 
 const env = inject('testenv');
 const dir = mkdtempSync(join(tmpdir(), 'agent-pull-secrets-'));
-const manifests = join(dir, 'manifests');
+let manifests: string;
 const configDir = join(dir, 'pod-config');
-const statusSocket = join(dir, 'status.sock');
 const nodeName = `pullsec-${process.pid}`;
 let proxy: AuthProxy;
 let agent: AgentProcess;
@@ -44,15 +43,8 @@ async function pod(name: string): Promise<Pod | undefined> {
   const { items } = await agent.get<{ items: Pod[] }>('/pods');
   return items.find((p) => p.metadata.name === `${name}-${nodeName}`);
 }
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + 60_000;
-  while (Date.now() < end) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v as T;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}; agent output:\n${agent.output().slice(-3000)}`);
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>) =>
+  waitFor(agent, what, fn);
 const waiting = async (name: string) =>
   (await pod(name))?.status?.containerStatuses?.[0]?.state?.waiting;
 
@@ -74,26 +66,13 @@ beforeAll(async () => {
     JSON.stringify({ [`http://${proxy.host}`]: { auth: b64('puller:s3cret') } }),
   );
   secret('broken', '.dockerconfigjson', '{"auths": [');
-  mkdirSync(manifests);
-  const configFile = join(dir, 'config.yaml');
-  writeFileSync(
-    configFile,
-    [
-      'kind: KubeletConfiguration',
-      `nodeName: ${nodeName}`,
-      `containerRuntimeEndpoint: ${env.containerd.address}`,
-      `staticPodPath: ${manifests}`,
-      `configDir: ${configDir}`,
-      `rootDir: ${join(dir, 'root')}`,
-      `podLogsDir: ${join(dir, 'logs')}`,
-      "cgroupRoot: ''",
-      'healthzPort: 0',
-      `statusSocket: ${statusSocket}`,
-      'relistPeriodMs: 500',
-    ].join('\n'),
-  );
   cri = await connectCriClient(env.containerd.address);
-  agent = startAgent({ netnsPath: `/proc/${process.pid}/ns/net`, configFile, statusSocket });
+  ({ agent, manifests } = startHostAgent({
+    dir,
+    nodeName,
+    runtimeEndpoint: env.containerd.address,
+    extra: [`configDir: ${configDir}`],
+  }));
   await until('agent status socket', () => agent.get('/healthz').then(() => true));
 });
 

@@ -228,9 +228,7 @@ export async function openCheckpointStore<T = unknown>(
     async put(key, value) {
       validateKey(key);
       const bytes = encode(key, value);
-      await track(
-        withKeyLock(dir, key, lock, () => writeFileAtomic(dir, key, bytes, fileMode), !exclusive),
-      );
+      await locked(key, () => writeFileAtomic(dir, key, bytes, fileMode));
     },
     get: read,
     async list() {
@@ -251,46 +249,30 @@ export async function openCheckpointStore<T = unknown>(
     },
     async remove(key) {
       validateKey(key);
-      return track(
-        withKeyLock(
-          dir,
-          key,
-          lock,
-          async () => {
-            try {
-              await unlink(join(dir, key));
-            } catch (err) {
-              if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-              throw err;
-            }
-            await fsyncDir(dir);
-            return true;
-          },
-          !exclusive,
-        ),
-      );
+      return locked(key, async () => {
+        try {
+          await unlink(join(dir, key));
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+          throw err;
+        }
+        await fsyncDir(dir);
+        return true;
+      });
     },
     async update(key, fn) {
       validateKey(key);
-      return track(
-        withKeyLock(
-          dir,
-          key,
-          lock,
-          async () => {
-            let current: T | undefined;
-            try {
-              current = await read(key);
-            } catch (err) {
-              if (!(err instanceof CheckpointNotFoundError)) throw err;
-            }
-            const next = await fn(current);
-            await writeFileAtomic(dir, key, encode(key, next), fileMode);
-            return next;
-          },
-          !exclusive,
-        ),
-      );
+      return locked(key, async () => {
+        let current: T | undefined;
+        try {
+          current = await read(key);
+        } catch (err) {
+          if (!(err instanceof CheckpointNotFoundError)) throw err;
+        }
+        const next = await fn(current);
+        await writeFileAtomic(dir, key, encode(key, next), fileMode);
+        return next;
+      });
     },
     sweep: () => sweepDir(dir, options.logger),
     async close() {
@@ -302,7 +284,9 @@ export async function openCheckpointStore<T = unknown>(
   };
   // Writes in progress, which close() lets finish.
   const pending = new Set<Promise<unknown>>();
-  function track<R>(p: Promise<R>): Promise<R> {
+  /** `fn` under the key's lock (only queued in this process when exclusive), tracked for close(). */
+  function locked<R>(key: string, fn: () => Promise<R>): Promise<R> {
+    const p = withKeyLock(dir, key, lock, fn, !exclusive);
     pending.add(p);
     const done = () => pending.delete(p);
     p.then(done, done);

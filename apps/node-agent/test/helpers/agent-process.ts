@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 
@@ -68,4 +69,55 @@ export function startAgent(opts: {
       clearTimeout(t);
     },
   };
+}
+
+/**
+ * An agent for host-network pods on a runtime in the test's own network namespace: a
+ * config file in `dir` (static pods from `<dir>/manifests`, cgroups left to the runtime,
+ * status on `<dir>/status.sock`) plus `extra` config lines, and the agent started on it.
+ */
+export function startHostAgent(opts: {
+  dir: string;
+  nodeName: string;
+  runtimeEndpoint: string;
+  extra?: readonly string[];
+}): { agent: AgentProcess; manifests: string } {
+  const manifests = join(opts.dir, 'manifests');
+  const statusSocket = join(opts.dir, 'status.sock');
+  const configFile = join(opts.dir, 'config.yaml');
+  mkdirSync(manifests, { recursive: true });
+  writeFileSync(
+    configFile,
+    [
+      'kind: KubeletConfiguration',
+      `nodeName: ${opts.nodeName}`,
+      `containerRuntimeEndpoint: ${opts.runtimeEndpoint}`,
+      `staticPodPath: ${manifests}`,
+      `rootDir: ${join(opts.dir, 'root')}`,
+      `podLogsDir: ${join(opts.dir, 'logs')}`,
+      "cgroupRoot: ''",
+      'healthzPort: 0',
+      `statusSocket: ${statusSocket}`,
+      'relistPeriodMs: 500',
+      ...(opts.extra ?? []),
+    ].join('\n'),
+  );
+  const agent = startAgent({ netnsPath: `/proc/${process.pid}/ns/net`, configFile, statusSocket });
+  return { agent, manifests };
+}
+
+/** Polls `fn` every 200 ms until it returns something truthy; the error shows the agent's output. */
+export async function waitFor<T>(
+  agent: AgentProcess,
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v as T;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}; agent output:\n${agent.output().slice(-3000)}`);
 }

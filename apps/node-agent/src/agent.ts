@@ -234,6 +234,9 @@ export class Agent implements PodManager {
       volumes: {
         podsDir: join(o.rootDir, 'pods'),
         ...(o.configDir ? { configDir: o.configDir } : {}),
+        // The node's allocatable (as reported on the node object): resourceFieldRef's value
+        // for a limit a container does not set.
+        allocatable: { cpuMillis: cpus().length * 1000, memoryBytes: BigInt(totalmem()) },
       },
       pullCredentials: {
         ...(o.configDir ? { configDir: o.configDir } : {}),

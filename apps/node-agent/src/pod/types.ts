@@ -16,9 +16,27 @@ export interface ObjectMeta {
   [extra: string]: unknown;
 }
 
+export interface KeyRef {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+
 export interface EnvVar {
   name: string;
   value?: string;
+  valueFrom?: {
+    fieldRef?: { fieldPath: string; apiVersion?: string };
+    resourceFieldRef?: { resource: string; containerName?: string; divisor?: string };
+    configMapKeyRef?: KeyRef;
+    secretKeyRef?: KeyRef;
+  };
+}
+
+export interface EnvFromSource {
+  prefix?: string;
+  configMapRef?: { name: string; optional?: boolean };
+  secretRef?: { name: string; optional?: boolean };
 }
 
 export interface ContainerPort {
@@ -98,6 +116,7 @@ export interface Container {
   args?: string[];
   workingDir?: string;
   env?: EnvVar[];
+  envFrom?: EnvFromSource[];
   ports?: ContainerPort[];
   resources?: ResourceRequirements;
   volumeMounts?: VolumeMount[];
@@ -119,7 +138,13 @@ export interface Volume {
   hostPath?: { path: string; type?: string };
   configMap?: { name: string; items?: { key: string; path: string }[]; optional?: boolean };
   secret?: { secretName: string; items?: { key: string; path: string }[]; optional?: boolean };
-  downwardAPI?: { items: { path: string; fieldRef?: { fieldPath: string } }[] };
+  downwardAPI?: {
+    items: {
+      path: string;
+      fieldRef?: { fieldPath: string };
+      resourceFieldRef?: { resource: string; containerName?: string; divisor?: string };
+    }[];
+  };
   [extra: string]: unknown;
 }
 
@@ -142,6 +167,7 @@ export interface PodSpec {
     options?: { name: string; value?: string }[];
   };
   nodeName?: string;
+  serviceAccountName?: string;
   priority?: number;
   priorityClassName?: string;
   imagePullSecrets?: { name: string }[];

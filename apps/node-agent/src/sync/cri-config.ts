@@ -122,7 +122,8 @@ export function containerConfig(
     restartCount: number;
     mounts: DeepPartial<Mount>[];
     init: boolean;
-    envExtra?: Record<string, string>;
+    /** The environment, resolved (see containerEnv). */
+    envs: { key: string; value: string }[];
   },
 ): DeepPartial<ContainerConfig> {
   const limits = c.resources?.limits ?? {};
@@ -138,10 +139,7 @@ export function containerConfig(
     command: c.command ?? [],
     args: c.args ?? [],
     workingDir: c.workingDir ?? '',
-    envs: [
-      ...(c.env ?? []).map((e) => ({ key: e.name, value: e.value ?? '' })),
-      ...Object.entries(opts.envExtra ?? {}).map(([key, value]) => ({ key, value })),
-    ],
+    envs: opts.envs,
     mounts: opts.mounts,
     labels: {
       [LABEL_POD_UID]: pod.metadata.uid!,

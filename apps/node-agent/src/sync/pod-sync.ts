@@ -9,6 +9,7 @@ import {
 } from '@capstan/cri-api';
 import type { Logger } from 'pino';
 import type { Backoff } from '../pod/backoff.js';
+import { containerEnv, EnvError } from '../pod/env.js';
 import { ANN_CONTAINER_HASH, LABEL_CONTAINER_NAME, LABEL_POD_UID } from '../pod/pod-naming.js';
 import type { PodEntry, PodRegistry } from '../pod/pod-registry.js';
 import type { Container, LifecycleHandler, Pod } from '../pod/types.js';
@@ -21,7 +22,13 @@ import {
 } from './image-pull.js';
 import { type ContainerView, podStatus } from './pod-status.js';
 import type { Prober } from './prober.js';
-import { mountsFor, setUpVolumes, tearDownVolumes, type VolumeOptions } from './volumes.js';
+import {
+  localObjects,
+  mountsFor,
+  setUpVolumes,
+  tearDownVolumes,
+  type VolumeOptions,
+} from './volumes.js';
 
 /** What syncing pods needs. */
 export interface SyncDeps {
@@ -219,12 +226,27 @@ export async function syncPod(d: SyncDeps, uid: string): Promise<void> {
       d.requeue(uid, 1_000);
       return;
     }
-    const config = containerConfig(pod, v.spec, {
-      restartCount,
-      mounts: mountsFor(v.spec, volumePaths),
-      init,
-      envExtra: {},
-    });
+    let config: ReturnType<typeof containerConfig>;
+    try {
+      config = containerConfig(pod, v.spec, {
+        restartCount,
+        mounts: mountsFor(v.spec, volumePaths),
+        init,
+        envs: containerEnv(pod, v.spec, {
+          podIP,
+          hostIP: d.hostIP,
+          ...localObjects(d.volumes.configDir),
+          allocatable: d.volumes.allocatable ?? { cpuMillis: 0, memoryBytes: 0n },
+        }),
+      });
+    } catch (err) {
+      if (!(err instanceof EnvError)) throw err;
+      // The kubelet's CreateContainerConfigError: the container waits; a later sync (the
+      // configMap or secret may appear) tries again.
+      v.waiting = { reason: err.reason, message: err.message };
+      d.requeue(uid, 2_000);
+      return;
+    }
     const { containerId } = await d.cri.runtime.createContainer({
       podSandboxId: sandbox!.id,
       config,

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { type DeepPartial, type Mount, MountPropagation } from '@capstan/cri-api';
+import { type EnvContext, EnvError, fieldValue, resourceValue } from '../pod/env.js';
 import { nsOf } from '../pod/pod-naming.js';
 import type { Container, Pod, Volume } from '../pod/types.js';
 
@@ -18,6 +19,46 @@ export interface VolumeOptions {
    * <dir>/configmaps/<namespace>/<name>/<key> and <dir>/secrets/<namespace>/<name>/<key>.
    */
   configDir?: string;
+  /** What a container without a limit may use, for resourceFieldRef (node allocatable). */
+  allocatable?: { cpuMillis: number; memoryBytes: bigint };
+}
+
+/** Keys of the local configMaps and secrets under `configDir` (see VolumeOptions). */
+export function localObjects(
+  configDir: string | undefined,
+): Pick<EnvContext, 'lookup' | 'lookupAll'> {
+  const dirOf = (kind: string, ns: string, name: string) =>
+    join(configDir ?? '/nonexistent', kind, ns, name);
+  const plain = (name: string) => !name.includes('/') && !name.startsWith('..');
+  return {
+    lookup(kind, ns, name, key) {
+      if (!plain(name) || !plain(key)) return undefined;
+      try {
+        return readFileSync(join(dirOf(kind, ns, name), key), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    lookupAll(kind, ns, name) {
+      if (!plain(name)) return undefined;
+      const dir = dirOf(kind, ns, name);
+      let entries: string[];
+      try {
+        entries = readdirSync(dir);
+      } catch {
+        return undefined;
+      }
+      const out: Record<string, string> = {};
+      for (const key of entries) {
+        try {
+          out[key] = readFileSync(join(dir, key), 'utf8');
+        } catch {
+          // a directory or unreadable entry is not a key
+        }
+      }
+      return out;
+    },
+  };
 }
 
 /** Thrown when a pod's volumes cannot be set up (the pod waits with this reason). */
@@ -63,7 +104,33 @@ export async function setUpVolumes(pod: Pod, o: VolumeOptions): Promise<Map<stri
       for (const item of v.downwardAPI.items) {
         if (!safe(item.path))
           throw new VolumeError(`downwardAPI path ${item.path} leaves the volume`);
-        const value = downward(pod, item.fieldRef?.fieldPath ?? '');
+        let value: string;
+        try {
+          if (item.resourceFieldRef) {
+            const ref = item.resourceFieldRef;
+            const target = pod.spec.containers.find((c) => c.name === ref.containerName);
+            if (!target)
+              throw new VolumeError(`downwardAPI ${item.path}: no container ${ref.containerName}`);
+            value = resourceValue(
+              target,
+              ref.resource,
+              ref.divisor,
+              o.allocatable ?? { cpuMillis: 0, memoryBytes: 0n },
+            );
+          } else {
+            // Volumes see the pod's metadata (no IPs: a volume is written before them).
+            value = fieldValue(
+              pod,
+              item.fieldRef?.fieldPath ?? '',
+              { podIP: '', hostIP: '' },
+              true,
+            );
+          }
+        } catch (err) {
+          if (err instanceof EnvError)
+            throw new VolumeError(`downwardAPI ${item.path}: ${err.message}`);
+          throw err;
+        }
         mkdirSync(dirname(join(dir, item.path)), { recursive: true });
         writeFileSync(join(dir, item.path), value);
       }
@@ -101,20 +168,6 @@ function fillFrom(
     mkdirSync(dirname(join(dir, it.path)), { recursive: true });
     writeFileSync(join(dir, it.path), readFileSync(join(source, it.key)), { mode });
   }
-}
-
-function downward(pod: Pod, field: string): string {
-  const m = pod.metadata;
-  if (field === 'metadata.name') return m.name;
-  if (field === 'metadata.namespace') return nsOf(pod);
-  if (field === 'metadata.uid') return m.uid ?? '';
-  const fmt = (o: Record<string, string> | undefined) =>
-    Object.entries(o ?? {})
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join('\n');
-  if (field === 'metadata.labels') return fmt(m.labels);
-  if (field === 'metadata.annotations') return fmt(m.annotations);
-  throw new VolumeError(`downwardAPI fieldPath ${field} is not supported`);
 }
 
 /** CRI mounts of one container from the pod's volume paths. */

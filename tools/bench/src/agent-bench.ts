@@ -18,7 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCriClient } from '@capstan/cri-api';
 import { distribution } from '@capstan/cri-conformance';
-import { buildTestImages, startContainerd, startRegistry } from '@capstan/testenv';
+import {
+  buildTestImages,
+  startContainerd,
+  startDockerd,
+  startDockerShim,
+  startRegistry,
+} from '@capstan/testenv';
 
 const N = Number(process.argv[2] ?? 100);
 const ROUNDS = Number(process.argv[3] ?? 10);
@@ -28,11 +34,35 @@ const say = (s: string) => process.stderr.write(`${s}\n`);
 
 const registry = await startRegistry();
 const images = await buildTestImages(registry.host);
-const node = await startContainerd({
-  registryHost: registry.host,
-  sandboxImage: images.pause.ref,
-  network: { podCidr: '10.246.0.0/16' },
-});
+// CAPSTAN_BENCH_RUNTIME=docker-shim runs the agent over Capstan's docker-shim (a private
+// dockerd with a pod network in its node netns, the shim serving inside it) instead.
+const overDocker = process.env.CAPSTAN_BENCH_RUNTIME === 'docker-shim';
+async function startNode(): Promise<{ address: string; netnsPath: string; stop(): Promise<void> }> {
+  if (!overDocker) {
+    return startContainerd({
+      registryHost: registry.host,
+      sandboxImage: images.pause.ref,
+      network: { podCidr: '10.246.0.0/16' },
+    });
+  }
+  const dockerd = await startDockerd({
+    network: { podCidr: '10.246.0.0/16', registryHost: registry.host },
+  });
+  const shim = await startDockerShim({
+    dockerd,
+    podInfraImage: images.pause.ref,
+    inNodeNetns: true,
+  });
+  return {
+    address: shim.address,
+    netnsPath: dockerd.netnsPath,
+    async stop() {
+      await shim.stop();
+      await dockerd.stop();
+    },
+  };
+}
+const node = await startNode();
 const manifests = join(work, 'manifests');
 mkdirSync(manifests);
 const status = join(work, 'status.sock');
@@ -184,7 +214,7 @@ try {
   const dn = distribution(many);
   process.stdout.write(
     [
-      `Node agent over containerd 1.6 (pod network), 2-core VM`,
+      `Node agent over ${overDocker ? 'the docker-shim (dockerd 20.10)' : 'containerd 1.6'} (pod network), 2-core VM`,
       '',
       '| measure | p50 | p90 | p99 | max |',
       '| --- | --- | --- | --- | --- |',

@@ -61,7 +61,8 @@ export function invalidPodReason(o: unknown): string | undefined {
 /**
  * Static pods from a directory of YAML or JSON manifests, watched for changes. As the
  * kubelet does: a pod's name gets `-<nodeName>`, its UID is a hash of the file and its
- * content (an edit makes a new pod), and a bad file is reported and skipped.
+ * content (an edit makes a new pod), and a bad file is reported and skipped (a file that
+ * was good keeps its last pods while it is bad).
  */
 export class StaticPodSource {
   private watcher: FSWatcher | undefined;
@@ -72,6 +73,8 @@ export class StaticPodSource {
     string,
     { stamp: string; pods: Pod[] } | { stamp: string; error: string }
   >();
+  /** The last pods each file gave: a file that turns bad (mid-edit, a typo) keeps them. */
+  private lastGood = new Map<string, Pod[]>();
   errors: ManifestError[] = [];
 
   constructor(
@@ -86,7 +89,9 @@ export class StaticPodSource {
     try {
       this.watcher = watch(this.dir, () => {
         clearTimeout(this.timer);
-        this.timer = setTimeout(() => this.scan(), 150);
+        // A short settle time, so a burst of writes is one scan; a file caught half
+        // written reads as bad and keeps its previous pods until the next event.
+        this.timer = setTimeout(() => this.scan(), 10);
       });
     } catch (err) {
       this.logger.warn(
@@ -131,8 +136,17 @@ export class StaticPodSource {
       const cached = stamp ? this.parsed.get(path) : undefined;
       const result = cached?.stamp === stamp ? cached : { stamp, ...this.parse(path) };
       if (stamp) parsed.set(path, result);
-      if ('error' in result) errors.push({ file: path, reason: result.error });
-      else for (const p of result.pods) next.set(p.metadata.uid!, p);
+      if ('error' in result) {
+        errors.push({ file: path, reason: result.error });
+        // As the kubelet does: the pods the file last described keep running.
+        for (const p of this.lastGood.get(path) ?? []) next.set(p.metadata.uid!, p);
+      } else {
+        this.lastGood.set(path, result.pods);
+        for (const p of result.pods) next.set(p.metadata.uid!, p);
+      }
+    }
+    for (const path of this.lastGood.keys()) {
+      if (!files.some((f) => join(this.dir, f) === path)) this.lastGood.delete(path);
     }
     this.parsed = parsed;
     for (const e of errors) {

@@ -11,6 +11,7 @@ import { registerPodCommands } from './cmd-pod.js';
 import { registerPsCommand } from './cmd-ps.js';
 import { registerRuntimeCommands } from './cmd-runtime.js';
 import { registerStatsCommand } from './cmd-stats.js';
+import { registerStreamCommands } from './cmd-stream.js';
 import { DEFAULT_CONFIG_FILE, DEFAULT_ENDPOINT, type GlobalFlags } from './config/cli-config.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -20,6 +21,7 @@ const COMMANDS = [
   registerContainerCommands,
   registerPsCommand,
   registerExecCommand,
+  registerStreamCommands,
   registerLogsCommand,
   registerStatsCommand,
   registerImageCommands,

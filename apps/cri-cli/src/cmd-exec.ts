@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ReportedFailure } from './cli-errors.js';
 import type { Session } from './cli-session.js';
+import { streamingAction } from './cmd-stream.js';
 import { IdResolver } from './id-resolve.js';
 import { nonNegativeInt } from './output-format.js';
 
@@ -11,11 +12,17 @@ interface ExecOptions {
   tty?: boolean;
 }
 
-/** `exec`: ExecSync; prints the command's stdout and stderr and exits with its code. */
+/**
+ * `exec`: ExecSync, printing the command's stdout and stderr once it is done; with `-i`
+ * or `-t`, a streaming Exec session (stdin, a TTY, output as it comes). Either way the exit
+ * code is the command's.
+ */
 export function registerExecCommand(program: Command, session: Session): void {
   program
     .command('exec')
-    .description('Run a command in a running container and wait for it (CRI ExecSync)')
+    .description(
+      'Run a command in a running container (CRI ExecSync; with -i/-t, a streaming Exec)',
+    )
     .argument('<container>', 'container ID or unique prefix')
     .argument('<command...>', 'command and arguments (put -- before them if they start with -)')
     .option(
@@ -28,24 +35,23 @@ export function registerExecCommand(program: Command, session: Session): void {
       nonNegativeInt,
       0,
     )
-    .option('-i, --interactive', 'not supported yet: needs CRI streaming')
-    .option('-t, --tty', 'not supported yet: needs CRI streaming')
+    .option('-i, --interactive', 'send our stdin to the command (streaming Exec)')
+    .option('-t, --tty', 'run the command on a terminal (streaming Exec; raw mode, resizes)')
     .passThroughOptions()
     .addHelpText(
       'after',
-      "\nOutput is printed once the command has finished; the exit code is the command's.\n" +
-        'Interactive exec (-i/-t, stdin, TTYs) goes through the CRI streaming server and is not\n' +
-        'supported until packages/streaming exists.\n\n' +
-        "Example:\n  capstan-cri exec --timeout 10 3f2a1b -- sh -c 'echo hi; exit 3'",
+      '\nWithout -i/-t, output is printed once the command has finished (ExecSync). With them,\n' +
+        "the session goes through the runtime's streaming server. The exit code is the command's.\n\n" +
+        "Examples:\n  capstan-cri exec --timeout 10 3f2a1b -- sh -c 'echo hi; exit 3'\n" +
+        '  capstan-cri exec -it 3f2a1b sh',
     )
     .action(async (container: string, command: string[], opts: ExecOptions) => {
-      if (opts.interactive || opts.tty) {
-        throw new CliError(
-          'interactive exec (-i/-t) needs CRI streaming, which capstan-cri does not support yet; run without -i/-t for ExecSync',
-        );
-      }
       const cmd = command[0] === '--' ? command.slice(1) : command;
       if (cmd.length === 0) throw new CliError('exec: no command given');
+      if (opts.interactive || opts.tty) {
+        await streamingAction(session).exec(container, cmd, opts);
+        return;
+      }
       const rt = await (await session.context()).runtime();
       const containerId = await new IdResolver(rt).container(container);
       const res = await rt.execSync({ containerId, cmd, timeout: BigInt(opts.timeout) });

@@ -17,12 +17,12 @@ export interface CliResult {
  */
 export function runCapstanCri(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, ...options.env };
     delete env.CRI_CONFIG_FILE;
-    execFile(
+    const child = execFile(
       process.execPath,
       ['--conditions=source', '--import', 'tsx', 'src/main.ts', ...args],
       { cwd: APP_DIR, env, timeout: options.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 },
@@ -36,5 +36,7 @@ export function runCapstanCri(
         resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
       },
     );
+    // stdin: the given input, then end of input (none given: closed at once).
+    child.stdin?.end(options.input ?? '');
   });
 }

@@ -1,12 +1,14 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type CriClient, connectCriClient } from '@capstan/cri-api';
+import { HTTPD_INDEX } from '@capstan/testenv';
 import type {} from '@capstan/testenv/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pkg from '../package.json' with { type: 'json' };
-import { runCapstanCri } from './cli-run.js';
+import { APP_DIR, runCapstanCri } from './cli-run.js';
 
 // capstan-cri against a real containerd (the private instance of the test environment,
 // pulling from the private registry), run as a child process like an operator would.
@@ -195,11 +197,110 @@ describe('capstan-cri against containerd', () => {
     expect(r).toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
     const sync = await cli('exec', '-s', '--timeout', '30', ctrId, 'echo', 'hi', '-n');
     expect(sync).toEqual({ code: 0, stdout: 'hi -n\n', stderr: '' });
-    const tty = await cli('exec', '-it', ctrId, 'sh');
-    expect(tty.code).toBe(1);
-    expect(tty.stderr).toMatch(
-      /^capstan-cri: interactive exec \(-i\/-t\) needs CRI streaming.*\n$/,
+  });
+
+  it("exec -i streams stdin to the command and its output back; the exit code is the command's", async () => {
+    const echo = await runCapstanCri(
+      ['-r', env.containerd.address, 'exec', '-i', ctrId, '--', 'sh', '-c', 'cat; echo done >&2'],
+      { input: 'hello over streaming\nsecond line\n' },
     );
+    expect(echo).toEqual({
+      code: 0,
+      stdout: 'hello over streaming\nsecond line\n',
+      stderr: 'done\n',
+    });
+    const code = await runCapstanCri(
+      ['-r', env.containerd.address, 'exec', '-i', ctrId, '--', 'sh', '-c', 'read x; exit $x'],
+      { input: '4\n' },
+    );
+    expect(code.code).toBe(4);
+    // -t: the command runs on a terminal.
+    const tty = await cli('exec', '-t', ctrId, 'tty');
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toMatch(/^\/dev\/pts\/\d+\r?\n$/);
+  });
+
+  it('attach -i talks to the stdin and stdout of a container made with stdin', async () => {
+    const config = file(
+      'reader.yaml',
+      [
+        'metadata:',
+        '  name: reader',
+        'image:',
+        `  image: ${env.images.busybox.ref}`,
+        'command: [sh, -c, "while read line; do echo got:$line; done"]',
+        'stdin: true',
+        'stdin_once: true',
+        'log_path: reader.0.log',
+        'labels:',
+        `  run: ${RUN}`,
+        '',
+      ].join('\n'),
+    );
+    const id = (await cli('create', podId, config, podConfig)).stdout.trim();
+    expect((await cli('start', id)).code).toBe(0);
+    const r = await runCapstanCri(['-r', env.containerd.address, 'attach', '-i', id], {
+      input: 'one\ntwo\n',
+    });
+    expect(r).toEqual({ code: 0, stdout: 'got:one\ngot:two\n', stderr: '' });
+    await cli('rm', '-f', id);
+  });
+
+  it('port-forward serves a pod port on a local one until stopped', async () => {
+    const port = 20_000 + (process.pid % 20_000);
+    const config = file(
+      'web.yaml',
+      [
+        'metadata:',
+        '  name: web',
+        'image:',
+        `  image: ${env.images.httpd.ref}`,
+        `command: [httpd, -f, -p, "${port}", -h, /www]`,
+        'log_path: web.0.log',
+        'labels:',
+        `  run: ${RUN}`,
+        '',
+      ].join('\n'),
+    );
+    expect((await cli('pull', env.images.httpd.ref)).code).toBe(0);
+    const id = (await cli('create', podId, config, podConfig)).stdout.trim();
+    expect((await cli('start', id)).code).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        'src/main.ts',
+        '-r',
+        env.containerd.address,
+        'port-forward',
+        podId,
+        `0:${port}`,
+      ],
+      { cwd: APP_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+          if (out.includes('\n')) resolve(out);
+        });
+        child.once('exit', (c) => reject(new Error(`port-forward exited ${c}`)));
+      });
+      const m = /^Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)\n$/.exec(line);
+      expect(m?.[2]).toBe(String(port));
+      const page = await waitFor('the page through the forward', async () => {
+        const res = await fetch(`http://127.0.0.1:${m![1]}/`).catch(() => undefined);
+        return res?.ok ? res.text() : undefined;
+      });
+      expect(page).toBe(HTTPD_INDEX);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)));
+      await cli('rm', '-f', id);
+    }
   });
 
   it('logs prints the output from the CRI log file, with --tail and --timestamps', async () => {

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Pod } from '../src/pod/types.js';
 import { type AgentProcess, startHostAgent, waitFor } from './helpers/agent-process.js';
 
-// Container environments end to end: a pod whose container prints its environment and a
-// downwardAPI volume, with values from field paths, resources, local configMaps and
+// Container environments end to end: a pod whose container prints its environment, a
+// downwardAPI volume and a projected one, with values from field paths, resources, local configMaps and
 // secrets; and a pod whose configMap key is missing, which waits in
 // CreateContainerConfigError until the key appears.
 
@@ -90,7 +90,7 @@ describe('container environment', () => {
           command: [
             'sh',
             '-c',
-            'env | sort; echo ---; cat /etc/podinfo/labels; echo; cat /etc/podinfo/mem; echo; sleep 3600',
+            'env | sort; echo ---; cat /etc/podinfo/labels; echo; cat /etc/podinfo/mem; echo; for f in mode.txt PASSWORD name; do echo "bundle/$f=$(cat /etc/bundle/$f)"; done; sleep 3600',
           ],
           resources: { limits: { cpu: '500m', memory: '64Mi' } },
           envFrom: [{ configMapRef: { name: 'settings' }, prefix: 'CFG_' }],
@@ -105,7 +105,10 @@ describe('container environment', () => {
             { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'PASSWORD' } } },
             { name: 'GREETING', value: 'mode=$(CFG_MODE)' },
           ],
-          volumeMounts: [{ name: 'podinfo', mountPath: '/etc/podinfo' }],
+          volumeMounts: [
+            { name: 'podinfo', mountPath: '/etc/podinfo' },
+            { name: 'bundle', mountPath: '/etc/bundle' },
+          ],
         },
       ],
       volumes: [
@@ -120,6 +123,20 @@ describe('container environment', () => {
                   containerName: 'main',
                   resource: 'limits.memory',
                   divisor: '1Mi',
+                },
+              },
+            ],
+          },
+        },
+        {
+          name: 'bundle',
+          projected: {
+            sources: [
+              { configMap: { name: 'settings', items: [{ key: 'MODE', path: 'mode.txt' }] } },
+              { secret: { name: 'creds' } },
+              {
+                downwardAPI: {
+                  items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }],
                 },
               },
             ],
@@ -146,6 +163,9 @@ describe('container environment', () => {
       'GREETING=mode=fast',
       'app="printer"',
       '64',
+      'bundle/mode.txt=fast',
+      'bundle/PASSWORD=s3cret',
+      `bundle/name=printer-${nodeName}`,
     ]) {
       expect(log.split('\n')).toContain(line);
     }

@@ -132,18 +132,27 @@ export interface Container {
   [extra: string]: unknown;
 }
 
+export interface DownwardItem {
+  path: string;
+  fieldRef?: { fieldPath: string };
+  resourceFieldRef?: { resource: string; containerName?: string; divisor?: string };
+}
+
 export interface Volume {
   name: string;
   emptyDir?: { medium?: '' | 'Memory'; sizeLimit?: string };
   hostPath?: { path: string; type?: string };
   configMap?: { name: string; items?: { key: string; path: string }[]; optional?: boolean };
   secret?: { secretName: string; items?: { key: string; path: string }[]; optional?: boolean };
-  downwardAPI?: {
-    items: {
-      path: string;
-      fieldRef?: { fieldPath: string };
-      resourceFieldRef?: { resource: string; containerName?: string; divisor?: string };
+  downwardAPI?: { items: DownwardItem[] };
+  projected?: {
+    sources: {
+      configMap?: { name: string; items?: { key: string; path: string }[]; optional?: boolean };
+      secret?: { name: string; items?: { key: string; path: string }[]; optional?: boolean };
+      downwardAPI?: { items: DownwardItem[] };
+      serviceAccountToken?: { path: string; expirationSeconds?: number; audience?: string };
     }[];
+    defaultMode?: number;
   };
   [extra: string]: unknown;
 }

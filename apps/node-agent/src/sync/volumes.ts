@@ -85,58 +85,74 @@ export async function setUpVolumes(pod: Pod, o: VolumeOptions): Promise<Map<stri
         : [];
       await run('mount', ['-t', 'tmpfs', ...size, 'tmpfs', dir]);
     }
-    if (v.configMap)
-      fillFrom(
-        dir,
-        join(o.configDir ?? '/nonexistent', 'configmaps', nsOf(pod), v.configMap.name),
-        v.configMap,
-        `configMap ${v.configMap.name}`,
-      );
-    if (v.secret)
-      fillFrom(
-        dir,
-        join(o.configDir ?? '/nonexistent', 'secrets', nsOf(pod), v.secret.secretName),
-        v.secret,
-        `secret ${v.secret.secretName}`,
-        0o600,
-      );
-    if (v.downwardAPI) {
-      for (const item of v.downwardAPI.items) {
-        if (!safe(item.path))
-          throw new VolumeError(`downwardAPI path ${item.path} leaves the volume`);
-        let value: string;
-        try {
-          if (item.resourceFieldRef) {
-            const ref = item.resourceFieldRef;
-            const target = pod.spec.containers.find((c) => c.name === ref.containerName);
-            if (!target)
-              throw new VolumeError(`downwardAPI ${item.path}: no container ${ref.containerName}`);
-            value = resourceValue(
-              target,
-              ref.resource,
-              ref.divisor,
-              o.allocatable ?? { cpuMillis: 0, memoryBytes: 0n },
-            );
-          } else {
-            // Volumes see the pod's metadata (no IPs: a volume is written before them).
-            value = fieldValue(
-              pod,
-              item.fieldRef?.fieldPath ?? '',
-              { podIP: '', hostIP: '' },
-              true,
-            );
-          }
-        } catch (err) {
-          if (err instanceof EnvError)
-            throw new VolumeError(`downwardAPI ${item.path}: ${err.message}`);
-          throw err;
-        }
-        mkdirSync(dirname(join(dir, item.path)), { recursive: true });
-        writeFileSync(join(dir, item.path), value);
+    for (const src of volumeSources(v)) {
+      if (src.serviceAccountToken)
+        throw new VolumeError(
+          `volume ${v.name}: serviceAccountToken projections need an API server; this node agent has none`,
+        );
+      for (const [kind, ref, mode] of [
+        ['configmaps', src.configMap, 0o644],
+        ['secrets', src.secret, 0o600],
+      ] as const) {
+        if (!ref) continue;
+        const what = `${kind === 'configmaps' ? 'configMap' : 'secret'} ${ref.name}`;
+        const from = join(o.configDir ?? '/nonexistent', kind, nsOf(pod), ref.name);
+        fillFrom(dir, from, ref, what, mode);
       }
+      if (src.downwardAPI) fillDownward(pod, dir, src.downwardAPI.items, o);
     }
   }
   return paths;
+}
+
+type Source = NonNullable<Volume['projected']>['sources'][number];
+
+/** A volume's data sources: a projected volume's list, or the one a plain volume is. */
+function volumeSources(v: Volume): Source[] {
+  if (v.projected) return v.projected.sources;
+  return [
+    {
+      ...(v.configMap ? { configMap: v.configMap } : {}),
+      ...(v.secret ? { secret: { ...v.secret, name: v.secret.secretName } } : {}),
+      ...(v.downwardAPI ? { downwardAPI: v.downwardAPI } : {}),
+    },
+  ];
+}
+
+/** Writes downwardAPI items (field paths, resource values) into a volume directory. */
+function fillDownward(
+  pod: Pod,
+  dir: string,
+  items: NonNullable<Volume['downwardAPI']>['items'],
+  o: VolumeOptions,
+): void {
+  for (const item of items) {
+    if (!safe(item.path)) throw new VolumeError(`downwardAPI path ${item.path} leaves the volume`);
+    let value: string;
+    try {
+      if (item.resourceFieldRef) {
+        const ref = item.resourceFieldRef;
+        const target = pod.spec.containers.find((c) => c.name === ref.containerName);
+        if (!target)
+          throw new VolumeError(`downwardAPI ${item.path}: no container ${ref.containerName}`);
+        value = resourceValue(
+          target,
+          ref.resource,
+          ref.divisor,
+          o.allocatable ?? { cpuMillis: 0, memoryBytes: 0n },
+        );
+      } else {
+        // Volumes see the pod's metadata (no IPs: a volume is written before them).
+        value = fieldValue(pod, item.fieldRef?.fieldPath ?? '', { podIP: '', hostIP: '' }, true);
+      }
+    } catch (err) {
+      if (err instanceof EnvError)
+        throw new VolumeError(`downwardAPI ${item.path}: ${err.message}`);
+      throw err;
+    }
+    mkdirSync(dirname(join(dir, item.path)), { recursive: true });
+    writeFileSync(join(dir, item.path), value);
+  }
 }
 
 function kindOf(v: Volume): string {
@@ -144,8 +160,9 @@ function kindOf(v: Volume): string {
   if (v.configMap) return 'configmap';
   if (v.secret) return 'secret';
   if (v.downwardAPI) return 'downward-api';
+  if (v.projected) return 'projected';
   throw new VolumeError(
-    `volume ${v.name}: only emptyDir, hostPath, configMap, secret and downwardAPI are supported`,
+    `volume ${v.name}: only emptyDir, hostPath, configMap, secret, downwardAPI and projected are supported`,
   );
 }
 

@@ -5,7 +5,12 @@ import { type CriClient, connectCriClient } from '@capstan/cri-api';
 import type {} from '@capstan/testenv/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Pod } from '../src/pod/types.js';
-import { type AgentProcess, startHostAgent, waitFor } from './helpers/agent-process.js';
+import {
+  type AgentProcess,
+  removeAgentPods,
+  startHostAgent,
+  waitFor,
+} from './helpers/agent-process.js';
 
 // Container environments end to end: a pod whose container prints its environment, a
 // downwardAPI volume and a projected one, with values from field paths, resources, local configMaps and
@@ -68,13 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await agent?.stop();
   if (cri) {
-    const { items } = await cri.runtime.listPodSandbox({
-      filter: { labelSelector: { 'capstan.io/node-agent': nodeName } },
-    });
-    for (const s of items) {
-      await cri.runtime.stopPodSandbox({ podSandboxId: s.id });
-      await cri.runtime.removePodSandbox({ podSandboxId: s.id });
-    }
+    await removeAgentPods(cri, nodeName);
     cri.close();
   }
   rmSync(dir, { recursive: true, force: true });

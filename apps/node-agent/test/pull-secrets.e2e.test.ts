@@ -6,7 +6,12 @@ import { type AuthProxy, startAuthProxy } from '@capstan/testenv';
 import type {} from '@capstan/testenv/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Pod } from '../src/pod/types.js';
-import { type AgentProcess, startHostAgent, waitFor } from './helpers/agent-process.js';
+import {
+  type AgentProcess,
+  removeAgentPods,
+  startHostAgent,
+  waitFor,
+} from './helpers/agent-process.js';
 
 // Image pull secrets end to end: a registry that wants a login (the test registry behind a
 // Basic-auth front), containerd pulling from it, and the agent picking each pod's logins
@@ -79,13 +84,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await agent?.stop();
   if (cri) {
-    const { items } = await cri.runtime.listPodSandbox({
-      filter: { labelSelector: { 'capstan.io/node-agent': nodeName } },
-    });
-    for (const s of items) {
-      await cri.runtime.stopPodSandbox({ podSandboxId: s.id });
-      await cri.runtime.removePodSandbox({ podSandboxId: s.id });
-    }
+    await removeAgentPods(cri, nodeName);
     await cri.image.removeImage({ image: { image } }).catch(() => {});
     cri.close();
   }

@@ -17,7 +17,7 @@ import { cidrContains } from '@capstan/testenv';
 import type {} from '@capstan/testenv/vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Pod } from '../../src/pod/types.js';
-import { type AgentProcess, startAgent } from './agent-process.js';
+import { type AgentProcess, removeAgentPods, startAgent } from './agent-process.js';
 
 // The agent end to end against a real runtime with a pod network (containerd, Capstan's
 // docker-shim), the agent running inside that node's network namespace as a child process,
@@ -123,13 +123,7 @@ export function agentE2eSuite(runtimeName: string, startRuntime: () => Promise<E
   afterAll(async () => {
     await agent?.stop();
     // Everything the agent made: its sandboxes (and their containers).
-    const { items } = await cri.runtime.listPodSandbox({
-      filter: { labelSelector: { 'capstan.io/node-agent': nodeName } },
-    });
-    for (const s of items) {
-      await cri.runtime.stopPodSandbox({ podSandboxId: s.id });
-      await cri.runtime.removePodSandbox({ podSandboxId: s.id });
-    }
+    await removeAgentPods(cri, nodeName);
     cri.close();
     // The node cgroup and everything under it (the agent's pod hierarchy): kill what is left, remove.
     await createCgroupManager().destroy(nodeCgroup, { timeoutMs: 10_000 });

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import type { CriClient } from '@capstan/cri-api';
 
 const appDir = join(import.meta.dirname, '..', '..');
 
@@ -120,4 +121,15 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}; agent output:\n${agent.output().slice(-3000)}`);
+}
+
+/** Removes every sandbox (and so container) the agent of `nodeName` made in the runtime. */
+export async function removeAgentPods(cri: CriClient, nodeName: string): Promise<void> {
+  const { items } = await cri.runtime.listPodSandbox({
+    filter: { labelSelector: { 'capstan.io/node-agent': nodeName } },
+  });
+  for (const s of items) {
+    await cri.runtime.stopPodSandbox({ podSandboxId: s.id });
+    await cri.runtime.removePodSandbox({ podSandboxId: s.id });
+  }
 }

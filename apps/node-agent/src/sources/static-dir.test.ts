@@ -37,6 +37,11 @@ it('a manifest that turns bad keeps its pods (reported); fixed, it applies; remo
   src.scan();
   expect(names()).toEqual(['a-n1', 'b-n1']);
   expect(src.errors.map((e) => e.file)).toEqual([join(dir, 'a.json')]);
+  // Truncated before being rewritten: empty is an error too, the pod stays.
+  writeFileSync(join(dir, 'a.json'), '');
+  src.scan();
+  expect(names()).toEqual(['a-n1', 'b-n1']);
+  expect(src.errors.map((e) => e.reason)).toEqual(['file is empty']);
   // Fixed with a change: the new version replaces the old one.
   writeFileSync(join(dir, 'a.json'), pod('a2'));
   src.scan();

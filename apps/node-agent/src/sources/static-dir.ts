@@ -170,6 +170,9 @@ export class StaticPodSource {
     const pods: Pod[] = [];
     try {
       const text = readFileSync(path, 'utf8');
+      // As the kubelet: an empty file is an error, not "no pods" (an editor that truncates
+      // before writing must not remove the pod for that moment).
+      if (text.trim() === '') throw new Error('file is empty');
       for (const [i, obj] of documents(text).entries()) {
         if (obj === null) continue;
         const why = invalidPodReason(obj);

@@ -331,7 +331,7 @@ export function agentE2eSuite(runtimeName: string, startRuntime: () => Promise<E
       });
     });
 
-    it('serves kubectl: apply, get, logs, exec, delete (kubectl runs on the node)', async () => {
+    it('serves kubectl: apply, get, logs, exec, port-forward, delete (kubectl runs on the node)', async () => {
       const kubectl = (...args: string[]) =>
         execFileSync(
           'ip',
@@ -372,6 +372,25 @@ export function agentE2eSuite(runtimeName: string, startRuntime: () => Promise<E
       expect(kubectl('exec', 'api-pod', '--', 'sh', '-c', 'echo exec-ok $((6*7))')).toBe(
         'exec-ok 42\n',
       );
+      // kubectl port-forward to the static web pod, from the node (its loopback is the
+      // node netns' own); the forward is stopped by its PID.
+      const kc = join(dir, 'kubeconfig');
+      const forwarded = execFileSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          node.netns,
+          'sh',
+          '-c',
+          `kubectl --kubeconfig ${kc} port-forward pod/web-${nodeName} 18080:8080 >/dev/null 2>&1 & pf=$!; ` +
+            `for i in $(seq 1 100); do ` +
+            `if printf 'GET / HTTP/1.0\\r\\n\\r\\n' | /bin/busybox nc -w 2 127.0.0.1 18080 2>/dev/null | grep -q 'capstan httpd ok'; then echo FORWARDED; break; fi; ` +
+            `sleep 0.2; done; kill $pf; wait $pf 2>/dev/null; true`,
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(forwarded).toContain('FORWARDED');
       // An API pod survives an agent crash: restored from its checkpoint, its container adopted.
       const before = (await pods()).find((p) => p.metadata.name === 'api-pod')!.status!
         .containerStatuses![0]!.containerID;

@@ -77,6 +77,7 @@ export class Agent implements PodManager {
   private prober!: Prober;
   private staticSource: StaticPodSource | undefined;
   private relistTimer: NodeJS.Timeout | undefined;
+  private relisting = false;
   private housekeepingTimer: NodeJS.Timeout | undefined;
   private events: AbortController | undefined;
   private lastSignatures = new Map<string, string>();
@@ -462,6 +463,9 @@ export class Agent implements PodManager {
 
   /** PLEG: one relist, kicking the workers of pods whose runtime state changed. */
   private async relist(): Promise<void> {
+    // One relist at a time: a runtime slower than the period must not pile them up.
+    if (this.relisting) return;
+    this.relisting = true;
     const t0 = performance.now();
     try {
       const [{ items }, { containers }] = await Promise.all([
@@ -500,6 +504,7 @@ export class Agent implements PodManager {
         'PLEG relist failed',
       );
     } finally {
+      this.relisting = false;
       this.relistLatency.observe((performance.now() - t0) / 1000);
     }
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { CliError, ReportedFailure } from './cli-errors.js';
 import type { Session } from './cli-session.js';
-import { streamingAction } from './cmd-stream.js';
+import { streamingExec } from './cmd-stream.js';
 import { IdResolver } from './id-resolve.js';
 import { nonNegativeInt } from './output-format.js';
 
@@ -49,7 +49,7 @@ export function registerExecCommand(program: Command, session: Session): void {
       const cmd = command[0] === '--' ? command.slice(1) : command;
       if (cmd.length === 0) throw new CliError('exec: no command given');
       if (opts.interactive || opts.tty) {
-        await streamingAction(session).exec(container, cmd, opts);
+        await streamingExec(session, container, cmd, opts);
         return;
       }
       const rt = await (await session.context()).runtime();

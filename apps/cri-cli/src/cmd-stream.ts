@@ -70,31 +70,20 @@ export async function runStreamSession(
   }
 }
 
-interface StreamOptions {
-  interactive?: boolean;
-  tty?: boolean;
-}
-
-/** `exec -i/-t` (crictl's streaming exec), `attach`. */
-export function streamingAction(session: Session) {
-  return {
-    async exec(container: string, cmd: string[], opts: StreamOptions): Promise<void> {
-      const rt = await (await session.context()).runtime();
-      const containerId = await new IdResolver(rt).container(container);
-      const tty = opts.tty ?? false;
-      const stdin = opts.interactive ?? false;
-      const { url } = await rt.exec({
-        containerId,
-        cmd,
-        tty,
-        stdin,
-        stdout: true,
-        stderr: !tty,
-      });
-      const code = await runStreamSession(url, { stdin, tty });
-      if (code !== 0) throw new ReportedFailure(code);
-    },
-  };
+/** `exec -i/-t`: crictl's streaming exec; throws ReportedFailure with a non-zero exit code. */
+export async function streamingExec(
+  session: Session,
+  container: string,
+  cmd: string[],
+  opts: { interactive?: boolean; tty?: boolean },
+): Promise<void> {
+  const rt = await (await session.context()).runtime();
+  const containerId = await new IdResolver(rt).container(container);
+  const tty = opts.tty ?? false;
+  const stdin = opts.interactive ?? false;
+  const { url } = await rt.exec({ containerId, cmd, tty, stdin, stdout: true, stderr: !tty });
+  const code = await runStreamSession(url, { stdin, tty });
+  if (code !== 0) throw new ReportedFailure(code);
 }
 
 /** `attach` and `port-forward`: sessions through the runtime's streaming server. */

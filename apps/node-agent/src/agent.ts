@@ -237,7 +237,7 @@ export class Agent implements PodManager {
         ...(o.configDir ? { configDir: o.configDir } : {}),
         // The node's allocatable (as reported on the node object): resourceFieldRef's value
         // for a limit a container does not set.
-        allocatable: { cpuMillis: cpus().length * 1000, memoryBytes: BigInt(totalmem()) },
+        allocatable: this.capacity(),
       },
       pullCredentials: {
         ...(o.configDir ? { configDir: o.configDir } : {}),

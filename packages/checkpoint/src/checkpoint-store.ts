@@ -123,7 +123,7 @@ export interface CheckpointStore<T> {
 }
 
 /** The lock an exclusive store holds; any string that is not a valid key names it. */
-export const STORE_LOCK_KEY = '.store';
+const STORE_LOCK_KEY = '.store';
 
 function checkOptions<T>(options: CheckpointStoreOptions<T>, codec: CheckpointCodec<T>): number {
   const version = options.version ?? 1;

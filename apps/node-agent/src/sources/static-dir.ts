@@ -24,6 +24,9 @@ function documents(text: string): (Pod | null)[] {
   });
 }
 
+/** A file's parse, kept while its inode, size, mtime and ctime hold. */
+type Parsed = { stamp: string; pods: Pod[] } | { stamp: string; error: string };
+
 /** A manifest that could not be used, with the reason. */
 export interface ManifestError {
   file: string;
@@ -69,10 +72,7 @@ export class StaticPodSource {
   private timer: NodeJS.Timeout | undefined;
   private current = new Map<string, Pod>();
   /** Parsed manifests by file, kept while the file's inode, size, mtime and ctime hold. */
-  private parsed = new Map<
-    string,
-    { stamp: string; pods: Pod[] } | { stamp: string; error: string }
-  >();
+  private parsed = new Map<string, Parsed>();
   /** The last pods each file gave: a file that turns bad (mid-edit, a typo) keeps them. */
   private lastGood = new Map<string, Pod[]>();
   errors: ManifestError[] = [];
@@ -120,10 +120,8 @@ export class StaticPodSource {
     } catch (err) {
       errors.push({ file: this.dir, reason: (err as Error).message });
     }
-    const parsed = new Map<
-      string,
-      { stamp: string; pods: Pod[] } | { stamp: string; error: string }
-    >();
+    const parsed = new Map<string, Parsed>();
+    const lastGood = new Map<string, Pod[]>();
     for (const f of files) {
       const path = join(this.dir, f);
       // A rescan (every watch event, every 20 s) only parses files that changed: parsing
@@ -136,19 +134,16 @@ export class StaticPodSource {
       const cached = stamp ? this.parsed.get(path) : undefined;
       const result = cached?.stamp === stamp ? cached : { stamp, ...this.parse(path) };
       if (stamp) parsed.set(path, result);
-      if ('error' in result) {
-        errors.push({ file: path, reason: result.error });
-        // As the kubelet does: the pods the file last described keep running.
-        for (const p of this.lastGood.get(path) ?? []) next.set(p.metadata.uid!, p);
-      } else {
-        this.lastGood.set(path, result.pods);
-        for (const p of result.pods) next.set(p.metadata.uid!, p);
+      if ('error' in result) errors.push({ file: path, reason: result.error });
+      // A bad file keeps the pods it last described, as the kubelet does.
+      const pods = 'error' in result ? this.lastGood.get(path) : result.pods;
+      if (pods) {
+        lastGood.set(path, pods);
+        for (const p of pods) next.set(p.metadata.uid!, p);
       }
     }
-    for (const path of this.lastGood.keys()) {
-      if (!files.some((f) => join(this.dir, f) === path)) this.lastGood.delete(path);
-    }
     this.parsed = parsed;
+    this.lastGood = lastGood;
     for (const e of errors) {
       if (!this.errors.some((x) => x.file === e.file && x.reason === e.reason)) {
         this.logger.warn({ file: e.file, reason: e.reason }, 'static pod manifest skipped');

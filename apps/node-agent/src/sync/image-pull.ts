@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AuthConfig, CriClient, DeepPartial } from '@capstan/cri-api';
 import {
   credentialsFor,
@@ -10,6 +9,7 @@ import {
 import type { Logger } from 'pino';
 import { nsOf } from '../pod/pod-naming.js';
 import type { Container, Pod } from '../pod/types.js';
+import { localObjectDir, localObjects } from '../sources/local-objects.js';
 
 /** Where pull credentials come from. */
 export interface PullCredentialOptions {
@@ -40,15 +40,6 @@ const SECRET_KEYS: [string, DockerConfigFormat][] = [
   ['.dockercfg', 'dockercfg'],
 ];
 
-function readIfPresent(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 /**
  * The logins a pod may use, its pull secrets first (in the order listed), then the node's.
  * As the kubelet does, a missing or unreadable secret is logged and skipped: the pull goes
@@ -60,17 +51,16 @@ export function podLogins(
   logger: Logger,
 ): RegistryCredential[] {
   const out: RegistryCredential[] = [];
+  const secrets = localObjects(o.configDir);
   for (const ref of pod.spec.imagePullSecrets ?? []) {
-    const dir = join(o.configDir ?? '/nonexistent', 'secrets', nsOf(pod), ref.name);
     let found = false;
     for (const [key, format] of SECRET_KEYS) {
+      const text = secrets.lookup('secrets', nsOf(pod), ref.name, key);
+      if (text === undefined) continue;
+      found = true;
       try {
-        const text = readIfPresent(join(dir, key));
-        if (text === undefined) continue;
-        found = true;
         out.push(...parseDockerConfig(text, format));
       } catch (err) {
-        found = true;
         logger.warn(
           { pod: pod.metadata.name, secret: ref.name, err: (err as Error).message },
           'image pull secret is unreadable; pulling without it',
@@ -79,20 +69,24 @@ export function podLogins(
     }
     if (!found) {
       logger.warn(
-        { pod: pod.metadata.name, secret: ref.name, dir },
+        {
+          pod: pod.metadata.name,
+          secret: ref.name,
+          dir: localObjectDir(o.configDir, 'secrets', nsOf(pod), ref.name),
+        },
         'image pull secret not found (no .dockerconfigjson or .dockercfg); pulling without it',
       );
     }
   }
   if (o.nodeConfigFile) {
     try {
-      const text = readIfPresent(o.nodeConfigFile);
-      if (text !== undefined) out.push(...parseDockerConfig(text));
+      out.push(...parseDockerConfig(readFileSync(o.nodeConfigFile, 'utf8')));
     } catch (err) {
-      logger.warn(
-        { file: o.nodeConfigFile, err: (err as Error).message },
-        'node docker config unreadable',
-      );
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        logger.warn(
+          { file: o.nodeConfigFile, err: (err as Error).message },
+          'node docker config unreadable',
+        );
     }
   }
   return out;

@@ -13,6 +13,7 @@ import { containerEnv, EnvError } from '../pod/env.js';
 import { ANN_CONTAINER_HASH, LABEL_CONTAINER_NAME, LABEL_POD_UID } from '../pod/pod-naming.js';
 import type { PodEntry, PodRegistry } from '../pod/pod-registry.js';
 import type { Container, LifecycleHandler, Pod } from '../pod/types.js';
+import { localObjects } from '../sources/local-objects.js';
 import { containerConfig, containerHash, sandboxConfig } from './cri-config.js';
 import {
   ensureImage,
@@ -22,13 +23,7 @@ import {
 } from './image-pull.js';
 import { type ContainerView, podStatus } from './pod-status.js';
 import type { Prober } from './prober.js';
-import {
-  localObjects,
-  mountsFor,
-  setUpVolumes,
-  tearDownVolumes,
-  type VolumeOptions,
-} from './volumes.js';
+import { mountsFor, setUpVolumes, tearDownVolumes, type VolumeOptions } from './volumes.js';
 
 /** What syncing pods needs. */
 export interface SyncDeps {

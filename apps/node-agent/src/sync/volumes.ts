@@ -4,9 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { type DeepPartial, type Mount, MountPropagation } from '@capstan/cri-api';
-import { type EnvContext, EnvError, fieldValue, resourceValue } from '../pod/env.js';
+import { EnvError, fieldValue, resourceValue } from '../pod/env.js';
 import { nsOf } from '../pod/pod-naming.js';
 import type { Container, Pod, Volume } from '../pod/types.js';
+import { localObjectDir } from '../sources/local-objects.js';
 
 const run = promisify(execFile);
 
@@ -21,44 +22,6 @@ export interface VolumeOptions {
   configDir?: string;
   /** What a container without a limit may use, for resourceFieldRef (node allocatable). */
   allocatable?: { cpuMillis: number; memoryBytes: bigint };
-}
-
-/** Keys of the local configMaps and secrets under `configDir` (see VolumeOptions). */
-export function localObjects(
-  configDir: string | undefined,
-): Pick<EnvContext, 'lookup' | 'lookupAll'> {
-  const dirOf = (kind: string, ns: string, name: string) =>
-    join(configDir ?? '/nonexistent', kind, ns, name);
-  const plain = (name: string) => !name.includes('/') && !name.startsWith('..');
-  return {
-    lookup(kind, ns, name, key) {
-      if (!plain(name) || !plain(key)) return undefined;
-      try {
-        return readFileSync(join(dirOf(kind, ns, name), key), 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
-    lookupAll(kind, ns, name) {
-      if (!plain(name)) return undefined;
-      const dir = dirOf(kind, ns, name);
-      let entries: string[];
-      try {
-        entries = readdirSync(dir);
-      } catch {
-        return undefined;
-      }
-      const out: Record<string, string> = {};
-      for (const key of entries) {
-        try {
-          out[key] = readFileSync(join(dir, key), 'utf8');
-        } catch {
-          // a directory or unreadable entry is not a key
-        }
-      }
-      return out;
-    },
-  };
 }
 
 /** Thrown when a pod's volumes cannot be set up (the pod waits with this reason). */
@@ -96,7 +59,7 @@ export async function setUpVolumes(pod: Pod, o: VolumeOptions): Promise<Map<stri
       ] as const) {
         if (!ref) continue;
         const what = `${kind === 'configmaps' ? 'configMap' : 'secret'} ${ref.name}`;
-        const from = join(o.configDir ?? '/nonexistent', kind, nsOf(pod), ref.name);
+        const from = localObjectDir(o.configDir, kind, nsOf(pod), ref.name);
         fillFrom(dir, from, ref, what, mode);
       }
       if (src.downwardAPI) fillDownward(pod, dir, src.downwardAPI.items, o);

@@ -1,4 +1,4 @@
-import { CriError, GrpcStatus } from '@capstan/cri-api';
+import { grpcStatusName, kindOf } from '@capstan/cri-api';
 
 /** A mistake the CLI itself found (bad flag value, bad file): printed as is, exit 1. */
 export class CliError extends Error {
@@ -13,21 +13,12 @@ export class ReportedFailure extends Error {
   }
 }
 
-/** `NOT_FOUND` → `NotFound`, the code names gRPC's Go API and crictl print. */
-export function grpcCodeName(code: number): string {
-  const raw = (GrpcStatus as unknown as Record<number, string>)[code] ?? `Code(${code})`;
-  return raw
-    .toLowerCase()
-    .split('_')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
-}
-
 /** The one line printed for a failure: gRPC errors lead with their code name. */
 export function formatError(err: unknown): string {
+  const kind = kindOf(err);
   const text =
-    err instanceof CriError
-      ? `${grpcCodeName(err.code)}: ${err.message}`
+    kind && err instanceof Error
+      ? `${grpcStatusName(kind)}: ${err.message}`
       : err instanceof Error
         ? err.message
         : String(err);

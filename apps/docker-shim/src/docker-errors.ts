@@ -1,6 +1,6 @@
 import {
   AlreadyExistsError,
-  CriError,
+  CapstanError,
   DeadlineExceededError,
   FailedPreconditionError,
   InternalError,
@@ -40,8 +40,8 @@ export function dockerMessage(err: unknown): string {
  * 5xx INTERNAL, a refused or broken socket UNAVAILABLE. `what` says which operation on
  * which object. CRI errors pass through unchanged.
  */
-export function fromDocker(err: unknown, what: string): CriError {
-  if (err instanceof CriError) return err;
+export function fromDocker(err: unknown, what: string): CapstanError {
+  if (err instanceof CapstanError) return err;
   const status = dockerStatus(err);
   const msg = `${what}: ${dockerMessage(err)}`;
   const options = { cause: err };

@@ -10,9 +10,9 @@ import {
   podIps,
 } from '@capstan/cni-net';
 import {
-  CriError,
-  criErrorFor,
-  GrpcStatus,
+  CapstanError,
+  errorOfKind,
+  kindOf,
   type PodSandboxConfig,
   Protocol,
 } from '@capstan/cri-api';
@@ -59,20 +59,11 @@ export function capabilitiesOf(config: PodSandboxConfig): CapabilityArgs {
   return caps;
 }
 
-/** A cni-net failure as the CRI error of the same kind. */
-function toCri(err: unknown, what: string): CriError {
-  if (err instanceof CriError) return err;
-  const kind = isCniNetError(err) ? err.kind : 'internal';
-  const code =
-    {
-      'not-found': GrpcStatus.NOT_FOUND,
-      'invalid-argument': GrpcStatus.INVALID_ARGUMENT,
-      'already-exists': GrpcStatus.ALREADY_EXISTS,
-      'failed-precondition': GrpcStatus.FAILED_PRECONDITION,
-      'deadline-exceeded': GrpcStatus.DEADLINE_EXCEEDED,
-      unavailable: GrpcStatus.UNAVAILABLE,
-    }[kind as string] ?? GrpcStatus.INTERNAL;
-  return criErrorFor(code, `${what}: ${(err as Error).message ?? String(err)}`, { cause: err });
+/** A cni-net failure as an error of the same kind naming `what`; typed CRI errors pass. */
+function toCri(err: unknown, what: string): CapstanError {
+  if (err instanceof CapstanError && !isCniNetError(err)) return err;
+  const kind = kindOf(err) ?? 'internal';
+  return errorOfKind(kind, `${what}: ${(err as Error).message ?? String(err)}`, { cause: err });
 }
 
 /**

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import {
+  CapstanError,
   ContainerConfig,
   type CriClient,
-  CriError,
   createCriClient,
   type DeepPartial,
-  GrpcStatus,
+  type ErrorKind,
   NamespaceMode,
   PodSandboxConfig,
   SecurityProfile_ProfileType,
@@ -73,20 +73,20 @@ function ctr(name: string, over: DeepPartial<ContainerConfig> = {}): ContainerCo
   });
 }
 
-/** The call fails with a gRPC error of `code`; the shim still answers Version. */
-async function rejects(call: () => Promise<unknown>, code: GrpcStatus) {
+/** The call fails with a typed CRI error of `kind`; the shim still answers Version. */
+async function rejects(call: () => Promise<unknown>, kind: ErrorKind) {
   let err: unknown;
   try {
     await call();
   } catch (e) {
     err = e;
   }
-  expect(err, 'the call succeeded').toBeInstanceOf(CriError);
-  expect(GrpcStatus[(err as CriError).code], (err as Error).message).toBe(GrpcStatus[code]);
+  expect(err, 'the call succeeded').toBeInstanceOf(CapstanError);
+  expect((err as CapstanError).kind, (err as Error).message).toBe(kind);
   expect((await cri.runtime.version({ version: 'v1' })).runtimeName).toBe('docker');
 }
 
-const INVALID = GrpcStatus.INVALID_ARGUMENT;
+const INVALID = 'invalid-argument';
 const create = (config: ContainerConfig) => () =>
   cri.runtime.createContainer({ podSandboxId: podId, config, sandboxConfig: pod });
 
@@ -146,29 +146,23 @@ describe('RuntimeService', () => {
     await rejects(() => cri.runtime.stopPodSandbox({}), INVALID);
     await rejects(() => cri.runtime.removePodSandbox({}), INVALID);
     await rejects(() => cri.runtime.podSandboxStatus({}), INVALID);
-    await rejects(
-      () => cri.runtime.podSandboxStatus({ podSandboxId: UNKNOWN }),
-      GrpcStatus.NOT_FOUND,
-    );
+    await rejects(() => cri.runtime.podSandboxStatus({ podSandboxId: UNKNOWN }), 'not-found');
     await rejects(() => cri.runtime.podSandboxStats({}), INVALID);
-    await rejects(
-      () => cri.runtime.podSandboxStats({ podSandboxId: UNKNOWN }),
-      GrpcStatus.NOT_FOUND,
-    );
+    await rejects(() => cri.runtime.podSandboxStats({ podSandboxId: UNKNOWN }), 'not-found');
   });
 
   it('CreateContainer: no sandbox, no metadata, no image, absent image, bad paths, caps, resources', async () => {
     await rejects(() => cri.runtime.createContainer({}), INVALID);
     await rejects(
       () => cri.runtime.createContainer({ podSandboxId: UNKNOWN, config: ctr('x') }),
-      GrpcStatus.NOT_FOUND,
+      'not-found',
     );
     await rejects(() => cri.runtime.createContainer({ podSandboxId: podId }), INVALID);
     await rejects(create(ctr('', {})), INVALID);
     await rejects(create(ctr('noimage', { image: { image: '' } })), INVALID);
     await rejects(
       create(ctr('absent', { image: { image: `${env.registryHost}/capstan/absent:1` } })),
-      GrpcStatus.NOT_FOUND,
+      'not-found',
     );
     await rejects(create(ctr('badref', { image: { image: 'Not/A:Reference!' } })), INVALID);
     await rejects(create(ctr('log', { logPath: '../../escape.log' })), INVALID);
@@ -212,18 +206,12 @@ describe('RuntimeService', () => {
 
   it('container RPCs with an empty or unknown ID, or bad fields', async () => {
     await rejects(() => cri.runtime.startContainer({}), INVALID);
-    await rejects(() => cri.runtime.startContainer({ containerId: UNKNOWN }), GrpcStatus.NOT_FOUND);
-    await rejects(
-      () => cri.runtime.startContainer({ containerId }),
-      GrpcStatus.FAILED_PRECONDITION,
-    );
+    await rejects(() => cri.runtime.startContainer({ containerId: UNKNOWN }), 'not-found');
+    await rejects(() => cri.runtime.startContainer({ containerId }), 'failed-precondition');
     await rejects(() => cri.runtime.stopContainer({}), INVALID);
     await rejects(() => cri.runtime.removeContainer({}), INVALID);
     await rejects(() => cri.runtime.containerStatus({}), INVALID);
-    await rejects(
-      () => cri.runtime.containerStatus({ containerId: UNKNOWN }),
-      GrpcStatus.NOT_FOUND,
-    );
+    await rejects(() => cri.runtime.containerStatus({ containerId: UNKNOWN }), 'not-found');
     await rejects(() => cri.runtime.updateContainerResources({}), INVALID);
     await rejects(
       () => cri.runtime.updateContainerResources({ containerId, linux: { cpusetCpus: 'zero' } }),
@@ -237,7 +225,7 @@ describe('RuntimeService', () => {
       INVALID,
     );
     await rejects(() => cri.runtime.containerStats({}), INVALID);
-    await rejects(() => cri.runtime.containerStats({ containerId: UNKNOWN }), GrpcStatus.NOT_FOUND);
+    await rejects(() => cri.runtime.containerStats({ containerId: UNKNOWN }), 'not-found');
   });
 
   it('Exec, Attach, PortForward without IDs, for unknown objects, without streams, with bad ports', async () => {
@@ -245,7 +233,7 @@ describe('RuntimeService', () => {
     await rejects(() => cri.runtime.exec({ cmd: ['true'], ...out }), INVALID);
     await rejects(
       () => cri.runtime.exec({ containerId: UNKNOWN, cmd: ['true'], ...out }),
-      GrpcStatus.NOT_FOUND,
+      'not-found',
     );
     await rejects(() => cri.runtime.exec({ containerId, cmd: ['sh'] }), INVALID);
     await rejects(() => cri.runtime.exec({ containerId, cmd: [], ...out }), INVALID);
@@ -254,18 +242,18 @@ describe('RuntimeService', () => {
       INVALID,
     );
     await rejects(() => cri.runtime.attach({}), INVALID);
-    await rejects(() => cri.runtime.attach({ containerId: UNKNOWN, ...out }), GrpcStatus.NOT_FOUND);
+    await rejects(() => cri.runtime.attach({ containerId: UNKNOWN, ...out }), 'not-found');
     await rejects(() => cri.runtime.attach({ containerId }), INVALID);
     await rejects(() => cri.runtime.portForward({ port: [80] }), INVALID);
     await rejects(
       () => cri.runtime.portForward({ podSandboxId: UNKNOWN, port: [80] }),
-      GrpcStatus.NOT_FOUND,
+      'not-found',
     );
     await rejects(() => cri.runtime.portForward({ podSandboxId: podId, port: [0] }), INVALID);
   });
 
   it('RPCs this runtime does not serve answer UNIMPLEMENTED', async () => {
-    await rejects(() => cri.runtime.checkpointContainer({ containerId }), GrpcStatus.UNIMPLEMENTED);
+    await rejects(() => cri.runtime.checkpointContainer({ containerId }), 'unimplemented');
   });
 });
 
@@ -275,7 +263,7 @@ describe('ImageService', () => {
     await rejects(() => cri.image.pullImage({ image: { image: 'UPPER/case:1' } }), INVALID);
     await rejects(
       () => cri.image.pullImage({ image: { image: `${env.registryHost}/capstan/absent:1` } }),
-      GrpcStatus.NOT_FOUND,
+      'not-found',
     );
     await rejects(
       () =>

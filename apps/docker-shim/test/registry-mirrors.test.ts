@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CriClient, CriError, createCriClient, GrpcStatus } from '@capstan/cri-api';
+import { CapstanError, type CriClient, createCriClient } from '@capstan/cri-api';
 import {
   buildTestImages,
   type DockerShim,
@@ -33,12 +33,12 @@ function hostsToml(host: string, text: string): string {
   return file;
 }
 
-async function failure(call: () => Promise<unknown>): Promise<CriError> {
+async function failure(call: () => Promise<unknown>): Promise<CapstanError> {
   try {
     await call();
   } catch (err) {
-    expect(err).toBeInstanceOf(CriError);
-    return err as CriError;
+    expect(err).toBeInstanceOf(CapstanError);
+    return err as CapstanError;
   }
   throw new Error('the call succeeded');
 }
@@ -149,7 +149,7 @@ describe('registry mirrors (certs.d hosts.toml)', () => {
     const err = await failure(() =>
       cri.image.pullImage({ image: { image: 'broken.invalid/capstan/busybox:1.36' } }),
     );
-    expect(GrpcStatus[err.code]).toBe('FAILED_PRECONDITION');
+    expect(err.kind).toBe('failed-precondition');
     expect(err.message).toContain(file);
   });
 

@@ -8,6 +8,7 @@ import {
   ContainerState as CriState,
   connectCriClient,
   isUnavailable,
+  isUnimplemented,
 } from '@capstan/cri-api';
 import {
   createCgroupStatsProvider,
@@ -367,7 +368,7 @@ export class Agent implements PodManager {
           }
         } catch (err) {
           if (signal.aborted) return;
-          if ((err as { code?: number }).code === 12 /* UNIMPLEMENTED */) {
+          if (isUnimplemented(err)) {
             this.options.logger.info({}, 'runtime has no container events; PLEG relists only');
             return;
           }

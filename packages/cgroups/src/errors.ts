@@ -1,56 +1,39 @@
+import { CapstanError } from '@capstan/errdefs';
+
 /**
- * The fixed set of typed errors this package throws. Every error carries a stable `code`
- * (the gRPC status name a server would map it to), says what was wrong, with which value
- * and where, and keeps the original error as `cause`.
+ * The fixed set of typed errors this package throws. Every error carries a `kind` of
+ * `@capstan/errdefs` (a CRI server maps it to a gRPC status), says what was wrong, with
+ * which value and where, and keeps the original error as `cause`.
  */
 
-/** Stable error codes, named after the gRPC status a server maps them to. */
-export type CgroupErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'NOT_FOUND'
-  | 'ALREADY_EXISTS'
-  | 'FAILED_PRECONDITION'
-  | 'UNAVAILABLE'
-  | 'DEADLINE_EXCEEDED'
-  | 'UNIMPLEMENTED'
-  | 'INTERNAL';
-
-/** The base class of every error thrown by `@capstan/cgroups`. */
-export class CgroupError extends Error {
-  /** The stable code of this error class. */
-  readonly code: CgroupErrorCode;
-  constructor(code: CgroupErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-}
+/** The base class of every error thrown by `@capstan/cgroups`; `kind` says how to treat it. */
+export class CgroupError extends CapstanError {}
 
 /** The caller passed a bad value: a negative limit, a malformed cpuset, a name with `..`. */
 export class InvalidArgumentError extends CgroupError {
   constructor(message: string, options?: ErrorOptions) {
-    super('INVALID_ARGUMENT', message, options);
+    super('invalid-argument', message, options);
   }
 }
 
 /** The cgroup (or the process) does not exist. */
 export class NotFoundError extends CgroupError {
   constructor(message: string, options?: ErrorOptions) {
-    super('NOT_FOUND', message, options);
+    super('not-found', message, options);
   }
 }
 
 /** The cgroup already exists. */
 export class AlreadyExistsError extends CgroupError {
   constructor(message: string, options?: ErrorOptions) {
-    super('ALREADY_EXISTS', message, options);
+    super('already-exists', message, options);
   }
 }
 
 /** The system is not in a state that allows the call (for example, the limit is below usage). */
 export class FailedPreconditionError extends CgroupError {
   constructor(message: string, options?: ErrorOptions) {
-    super('FAILED_PRECONDITION', message, options);
+    super('failed-precondition', message, options);
   }
 }
 
@@ -80,48 +63,39 @@ export class CgroupPopulatedError extends FailedPreconditionError {
 /** cgroups are not usable here: no cgroup filesystem is mounted, or it cannot be read. */
 export class UnavailableError extends CgroupError {
   constructor(message: string, options?: ErrorOptions) {
-    super('UNAVAILABLE', message, options);
+    super('unavailable', message, options);
   }
 }
 
 /** A wait (for a freeze, for processes to exit) ran out of time. */
 export class DeadlineExceededError extends CgroupError {
   constructor(message: string, options?: ErrorOptions) {
-    super('DEADLINE_EXCEEDED', message, options);
+    super('deadline-exceeded', message, options);
   }
 }
 
 /** The kernel interface the call needs does not exist in this cgroup version. */
 export class UnimplementedError extends CgroupError {
   constructor(message: string, options?: ErrorOptions) {
-    super('UNIMPLEMENTED', message, options);
+    super('unimplemented', message, options);
   }
 }
 
 /** An unexpected failure: the kernel refused a write for a reason this package does not map. */
 export class InternalError extends CgroupError {
   constructor(message: string, options?: ErrorOptions) {
-    super('INTERNAL', message, options);
+    super('internal', message, options);
   }
 }
 
-/** True when `err` is an {@link InvalidArgumentError}. */
-export const isInvalidArgument = (err: unknown): err is InvalidArgumentError =>
-  err instanceof InvalidArgumentError;
-/** True when `err` is a {@link NotFoundError}. */
-export const isNotFound = (err: unknown): err is NotFoundError => err instanceof NotFoundError;
-/** True when `err` is an {@link AlreadyExistsError}. */
-export const isAlreadyExists = (err: unknown): err is AlreadyExistsError =>
-  err instanceof AlreadyExistsError;
-/** True when `err` is a {@link FailedPreconditionError} (including its subclasses). */
-export const isFailedPrecondition = (err: unknown): err is FailedPreconditionError =>
-  err instanceof FailedPreconditionError;
-/** True when `err` is an {@link UnavailableError}. */
-export const isUnavailable = (err: unknown): err is UnavailableError =>
-  err instanceof UnavailableError;
-/** True when `err` is a {@link DeadlineExceededError}. */
-export const isDeadlineExceeded = (err: unknown): err is DeadlineExceededError =>
-  err instanceof DeadlineExceededError;
+export {
+  isAlreadyExists,
+  isDeadlineExceeded,
+  isFailedPrecondition,
+  isInvalidArgument,
+  isNotFound,
+  isUnavailable,
+} from '@capstan/errdefs';
 
 /** The errno code of a Node system error (`ENOENT`...), or undefined. */
 export function errnoCode(err: unknown): string | undefined {

@@ -26,7 +26,6 @@ export { formatCpuset, parseCpuset } from './cpuset.js';
 export {
   AlreadyExistsError,
   CgroupError,
-  type CgroupErrorCode,
   CgroupPopulatedError,
   ControllerMissingError,
   DeadlineExceededError,

@@ -45,7 +45,7 @@ describe('parseCgroupMounts', () => {
 
   it('throws UnavailableError without any cgroup mount', () => {
     expect(() => parseCgroupMounts('1 0 8:1 / / rw - ext4 /dev/sda1 rw')).toThrowError(
-      expect.objectContaining({ code: 'UNAVAILABLE' }),
+      expect.objectContaining({ kind: 'unavailable' }),
     );
     try {
       parseCgroupMounts('');

@@ -1,15 +1,16 @@
+import { CapstanError, type ErrorKind } from '@capstan/errdefs';
+
 /**
  * The base of every error this package throws on purpose. Each subclass names the key it is
  * about; those that concern a file also name its path.
  */
-export class CheckpointError extends Error {
+export class CheckpointError extends CapstanError {
   /** The checkpoint key the operation was about. */
   readonly key: string;
-  /** An error about `key`; `options.cause` keeps the underlying error. */
-  constructor(key: string, message: string, options?: ErrorOptions) {
-    super(message, options);
+  /** An error of `kind` about `key`; `options.cause` keeps the underlying error. */
+  constructor(kind: ErrorKind, key: string, message: string, options?: ErrorOptions) {
+    super(kind, message, options);
     this.key = key;
-    this.name = new.target.name;
   }
 }
 
@@ -22,7 +23,7 @@ export class CheckpointNotFoundError extends CheckpointError {
   readonly path: string;
   /** `key` has no file at `path`. */
   constructor(key: string, path: string, options?: ErrorOptions) {
-    super(key, `checkpoint ${JSON.stringify(key)} not found at ${path}`, options);
+    super('not-found', key, `checkpoint ${JSON.stringify(key)} not found at ${path}`, options);
     this.path = path;
   }
 }
@@ -73,7 +74,12 @@ export class CorruptCheckpointError extends CheckpointError {
     detail: string,
     options?: ErrorOptions,
   ) {
-    super(key, `corrupt checkpoint ${JSON.stringify(key)} at ${path}: ${detail}`, options);
+    super(
+      'data-loss',
+      key,
+      `corrupt checkpoint ${JSON.stringify(key)} at ${path}: ${detail}`,
+      options,
+    );
     this.path = path;
     this.reason = reason;
   }
@@ -83,12 +89,17 @@ export class CorruptCheckpointError extends CheckpointError {
 export class InvalidKeyError extends CheckpointError {
   /** `key` breaks `rule` (a phrase such as "contains a path separator"). */
   constructor(key: string, rule: string) {
-    super(key, `invalid checkpoint key ${JSON.stringify(key)}: ${rule}`);
+    super('invalid-argument', key, `invalid checkpoint key ${JSON.stringify(key)}: ${rule}`);
   }
 }
 
 /** The codec could not encode a value given to `put` or returned by an `update` function. */
-export class InvalidValueError extends CheckpointError {}
+export class InvalidValueError extends CheckpointError {
+  /** The value for `key` could not be encoded, as `message` says. */
+  constructor(key: string, message: string, options?: ErrorOptions) {
+    super('invalid-argument', key, message, options);
+  }
+}
 
 /** `update`, `put` or `remove` waited longer than `lockTimeoutMs` for the key's lock. */
 export class LockTimeoutError extends CheckpointError {
@@ -100,6 +111,7 @@ export class LockTimeoutError extends CheckpointError {
   constructor(key: string, path: string, timeoutMs: number, holderPid: number | undefined) {
     const holder = holderPid === undefined ? '' : ` by pid ${holderPid}`;
     super(
+      'deadline-exceeded',
       key,
       `lock ${path} for checkpoint ${JSON.stringify(key)} held${holder} for ${timeoutMs} ms`,
     );

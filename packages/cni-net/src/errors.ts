@@ -1,3 +1,4 @@
+import { CapstanError } from '@capstan/errdefs';
 import type { TeardownReport } from './teardown-report.js';
 
 /**
@@ -15,12 +16,10 @@ export type CniErrorKind =
   | 'internal';
 
 /** The base of every error this package throws. `kind` says how a caller should treat it. */
-export class CniNetError extends Error {
-  readonly kind: CniErrorKind;
+export class CniNetError extends CapstanError {
+  declare readonly kind: CniErrorKind;
   constructor(kind: CniErrorKind, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.kind = kind;
-    this.name = new.target.name;
+    super(kind, message, options);
   }
 }
 
@@ -251,18 +250,7 @@ export class CacheError extends CniNetError {
 
 /** Returns true when `e` is one of this package's errors. */
 export const isCniNetError = (e: unknown): e is CniNetError => e instanceof CniNetError;
-/** True for {@link NetnsNotFoundError}, {@link PluginError} code 3 and other `not-found` errors. */
-export const isNotFound = (e: unknown): boolean =>
-  e instanceof CniNetError && e.kind === 'not-found';
-/** True for {@link NetnsExistsError} and other `already-exists` errors. */
-export const isAlreadyExists = (e: unknown): boolean =>
-  e instanceof CniNetError && e.kind === 'already-exists';
-/** True for {@link PluginTimeoutError}. */
-export const isDeadlineExceeded = (e: unknown): boolean =>
-  e instanceof CniNetError && e.kind === 'deadline-exceeded';
-/** True for CNI errors 11, 50 and 51 (try again later, plugin not available). */
-export const isUnavailable = (e: unknown): boolean =>
-  e instanceof CniNetError && e.kind === 'unavailable';
+export { isAlreadyExists, isDeadlineExceeded, isNotFound, isUnavailable } from '@capstan/errdefs';
 
 /** No cached ADD exists for a (network, container, interface) attachment that needs one. */
 export class AttachmentNotFoundError extends CniNetError {

@@ -1,3 +1,4 @@
+import { CancelledError, type CapstanError, UnavailableError } from '@capstan/errdefs';
 import {
   Client,
   type ClientReadableStream,
@@ -6,7 +7,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { parseEndpoint } from './endpoint.js';
-import { CancelledError, type CriError, fromServiceError, UnavailableError } from './errors.js';
+import { fromServiceError } from './errors.js';
 import {
   type CallOptions,
   type CriApiVersion,
@@ -29,7 +30,7 @@ export interface CriClientOptions {
    * the typed error it failed with: what a caller needs for the kubelet's runtime operation
    * metrics. It must not throw.
    */
-  onCallEnd?: (method: string, durationMs: number, error: CriError | undefined) => void;
+  onCallEnd?: (method: string, durationMs: number, error: CapstanError | undefined) => void;
 }
 
 /** A typed CRI client: `runtime` and `image` hold one promise method per RPC. */

@@ -1,6 +1,6 @@
+import { InvalidArgumentError } from '@capstan/errdefs';
 import { describe, expect, it } from 'vitest';
 import { parseEndpoint } from './endpoint.js';
-import { InvalidArgumentError } from './errors.js';
 
 describe('parseEndpoint', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { isAbsolute } from 'node:path';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError } from '@capstan/errdefs';
 
 /** Where a CRI peer listens: a unix socket path or a TCP host and port. */
 export type CriEndpoint =

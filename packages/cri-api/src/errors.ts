@@ -1,121 +1,62 @@
+import { CapstanError, type ErrorKind, errorOfKind, InternalError, kindOf } from '@capstan/errdefs';
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 
 /**
- * The base of every typed CRI error. `code` is the gRPC status a server answers with and
- * a client received; the message says what was wrong, with which value.
+ * The one mapping between error kinds and gRPC status codes, both ways (one kind per code,
+ * so a status survives a round trip): used by the server to answer, by the client to
+ * type what it received. Nothing else in Capstan looks at numeric codes.
  */
-export class CriError extends Error {
-  readonly code: status;
-  constructor(code: status, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
+const GRPC_BY_KIND: Readonly<Record<ErrorKind, status>> = {
+  cancelled: status.CANCELLED,
+  unknown: status.UNKNOWN,
+  'invalid-argument': status.INVALID_ARGUMENT,
+  'deadline-exceeded': status.DEADLINE_EXCEEDED,
+  'not-found': status.NOT_FOUND,
+  'already-exists': status.ALREADY_EXISTS,
+  'permission-denied': status.PERMISSION_DENIED,
+  'resource-exhausted': status.RESOURCE_EXHAUSTED,
+  'failed-precondition': status.FAILED_PRECONDITION,
+  aborted: status.ABORTED,
+  'out-of-range': status.OUT_OF_RANGE,
+  unimplemented: status.UNIMPLEMENTED,
+  internal: status.INTERNAL,
+  unavailable: status.UNAVAILABLE,
+  'data-loss': status.DATA_LOSS,
+  unauthenticated: status.UNAUTHENTICATED,
+};
+const KIND_BY_GRPC = new Map<status, ErrorKind>(
+  Object.entries(GRPC_BY_KIND).map(([kind, code]) => [code, kind as ErrorKind]),
+);
+
+/** The gRPC status a server answers with for `kind`. */
+export function grpcStatusOf(kind: ErrorKind): status {
+  return GRPC_BY_KIND[kind];
 }
 
-/** The object does not exist (gRPC NOT_FOUND). */
-export class NotFoundError extends CriError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(status.NOT_FOUND, message, options);
-  }
-}
-/** A name or ID is already taken (gRPC ALREADY_EXISTS). */
-export class AlreadyExistsError extends CriError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(status.ALREADY_EXISTS, message, options);
-  }
-}
-/** The request itself is wrong (gRPC INVALID_ARGUMENT). */
-export class InvalidArgumentError extends CriError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(status.INVALID_ARGUMENT, message, options);
-  }
-}
-/** The object is not in a state that allows the call (gRPC FAILED_PRECONDITION). */
-export class FailedPreconditionError extends CriError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(status.FAILED_PRECONDITION, message, options);
-  }
-}
-/** The deadline passed before the work finished (gRPC DEADLINE_EXCEEDED). */
-export class DeadlineExceededError extends CriError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(status.DEADLINE_EXCEEDED, message, options);
-  }
-}
-/** The peer cannot be reached or is not serving (gRPC UNAVAILABLE). */
-export class UnavailableError extends CriError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(status.UNAVAILABLE, message, options);
-  }
-}
-/** A size or quota limit was hit (gRPC RESOURCE_EXHAUSTED). */
-export class ResourceExhaustedError extends CriError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(status.RESOURCE_EXHAUSTED, message, options);
-  }
-}
-/** The method is not implemented by this runtime (gRPC UNIMPLEMENTED). */
-export class UnimplementedError extends CriError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(status.UNIMPLEMENTED, message, options);
-  }
-}
-/** A bug or an unexpected failure inside the runtime (gRPC INTERNAL). */
-export class InternalError extends CriError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(status.INTERNAL, message, options);
-  }
-}
-/** The call was cancelled by the caller (gRPC CANCELLED). */
-export class CancelledError extends CriError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(status.CANCELLED, message, options);
-  }
+/** The kind a client gives a gRPC status (`unknown` for a code outside gRPC's set). */
+export function kindOfGrpcStatus(code: status): ErrorKind {
+  return KIND_BY_GRPC.get(code) ?? 'unknown';
 }
 
-const byCode = new Map<status, new (message: string, options?: ErrorOptions) => CriError>([
-  [status.NOT_FOUND, NotFoundError],
-  [status.ALREADY_EXISTS, AlreadyExistsError],
-  [status.INVALID_ARGUMENT, InvalidArgumentError],
-  [status.FAILED_PRECONDITION, FailedPreconditionError],
-  [status.DEADLINE_EXCEEDED, DeadlineExceededError],
-  [status.UNAVAILABLE, UnavailableError],
-  [status.RESOURCE_EXHAUSTED, ResourceExhaustedError],
-  [status.UNIMPLEMENTED, UnimplementedError],
-  [status.INTERNAL, InternalError],
-  [status.CANCELLED, CancelledError],
-]);
-
-/** Builds the typed error for a gRPC status code (a plain CriError for the rest). */
-export function criErrorFor(code: status, message: string, options?: ErrorOptions): CriError {
-  const Ctor = byCode.get(code);
-  return Ctor ? new Ctor(message, options) : new CriError(code, message, options);
+/** `not-found` → `NotFound`: the status names gRPC's Go API (and so crictl) prints. */
+export function grpcStatusName(kind: ErrorKind): string {
+  return (status[grpcStatusOf(kind)] ?? 'UNKNOWN')
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
 }
 
-export const isNotFound = (e: unknown): e is NotFoundError =>
-  e instanceof CriError && e.code === status.NOT_FOUND;
-export const isAlreadyExists = (e: unknown): e is AlreadyExistsError =>
-  e instanceof CriError && e.code === status.ALREADY_EXISTS;
-export const isInvalidArgument = (e: unknown): e is InvalidArgumentError =>
-  e instanceof CriError && e.code === status.INVALID_ARGUMENT;
-export const isFailedPrecondition = (e: unknown): e is FailedPreconditionError =>
-  e instanceof CriError && e.code === status.FAILED_PRECONDITION;
-export const isUnavailable = (e: unknown): e is UnavailableError =>
-  e instanceof CriError && e.code === status.UNAVAILABLE;
-export const isDeadlineExceeded = (e: unknown): e is DeadlineExceededError =>
-  e instanceof CriError && e.code === status.DEADLINE_EXCEEDED;
-
-/** The one place a thrown value becomes a gRPC status (used by the server). */
+/**
+ * The one place a thrown value becomes a gRPC status (used by the server): an error with a
+ * kind (any Capstan package's) answers with that kind's status, an AbortError CANCELLED,
+ * anything else INTERNAL.
+ */
 export function toServiceError(err: unknown): Partial<ServiceError> & { code: status } {
-  if (err instanceof CriError) {
-    return { code: err.code, details: err.message, metadata: new Metadata() };
-  }
-  if (err instanceof Error && err.name === 'AbortError') {
-    return { code: status.CANCELLED, details: err.message, metadata: new Metadata() };
-  }
   const message = err instanceof Error ? err.message : String(err);
-  return { code: status.INTERNAL, details: message, metadata: new Metadata() };
+  const kind =
+    kindOf(err) ?? (err instanceof Error && err.name === 'AbortError' ? 'cancelled' : 'internal');
+  return { code: grpcStatusOf(kind), details: message, metadata: new Metadata() };
 }
 
 function isServiceError(err: unknown): err is ServiceError {
@@ -123,11 +64,11 @@ function isServiceError(err: unknown): err is ServiceError {
 }
 
 /** Turns what grpc-js gave a client into the typed error, naming the method and endpoint. */
-export function fromServiceError(err: unknown, method: string, endpoint: string): CriError {
+export function fromServiceError(err: unknown, method: string, endpoint: string): CapstanError {
+  if (err instanceof CapstanError) return err;
   if (!isServiceError(err)) {
     return new InternalError(`${method} on ${endpoint}: ${String(err)}`, { cause: err });
   }
-  return criErrorFor(err.code, `${method} on ${endpoint}: ${err.details || err.message}`, {
-    cause: err,
-  });
+  const message = `${method} on ${endpoint}: ${err.details || err.message}`;
+  return errorOfKind(kindOfGrpcStatus(err.code), message, { cause: err });
 }

@@ -8,11 +8,14 @@
  * - {@link createCriServer}: a server for RuntimeService and ImageService handlers, on a
  *   0660 unix socket, serving `runtime.v1` and `runtime.v1alpha2`, and accepting older Go
  *   clients that send the socket path as HTTP/2 `:authority`.
- * - Typed errors ({@link NotFoundError}, ...) that map to gRPC status codes both ways.
+ * - The errors of `@capstan/errdefs` (re-exported), mapped to gRPC status codes both ways
+ *   in one place ({@link grpcStatusOf}, {@link kindOfGrpcStatus}).
  *
  * @packageDocumentation
  */
 
+/** The one error vocabulary, re-exported: CRI calls fail with these kinds. */
+export * from '@capstan/errdefs';
 /** gRPC status codes, re-exported so callers need not depend on grpc-js. */
 export { status as GrpcStatus } from '@grpc/grpc-js';
 export {
@@ -24,24 +27,11 @@ export {
 } from './client.js';
 export { type CriEndpoint, parseEndpoint } from './endpoint.js';
 export {
-  AlreadyExistsError,
-  CancelledError,
-  CriError,
-  criErrorFor,
-  DeadlineExceededError,
-  FailedPreconditionError,
-  InternalError,
-  InvalidArgumentError,
-  isAlreadyExists,
-  isDeadlineExceeded,
-  isFailedPrecondition,
-  isInvalidArgument,
-  isNotFound,
-  isUnavailable,
-  NotFoundError,
-  ResourceExhaustedError,
-  UnavailableError,
-  UnimplementedError,
+  fromServiceError,
+  grpcStatusName,
+  grpcStatusOf,
+  kindOfGrpcStatus,
+  toServiceError,
 } from './errors.js';
 export * from './gen/runtime/v1/api.js';
 export { AuthorityRewriter, isRejectedAuthority, REWRITTEN_AUTHORITY } from './h2-authority.js';

@@ -1,6 +1,13 @@
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server as NetServer } from 'node:net';
 import {
+  AlreadyExistsError,
+  CancelledError,
+  DeadlineExceededError,
+  type ErrorKind,
+  FailedPreconditionError,
+} from '@capstan/errdefs';
+import {
   type ConnectionInjector,
   Server,
   ServerCredentials,
@@ -12,13 +19,7 @@ import {
 } from '@grpc/grpc-js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './client.js';
 import { type CriEndpoint, parseEndpoint } from './endpoint.js';
-import {
-  AlreadyExistsError,
-  CancelledError,
-  DeadlineExceededError,
-  FailedPreconditionError,
-  toServiceError,
-} from './errors.js';
+import { kindOfGrpcStatus, toServiceError } from './errors.js';
 import { rewriteAuthority } from './h2-authority.js';
 import {
   type CallContext,
@@ -36,7 +37,10 @@ export interface CallRecord {
   path: string;
   apiVersion: CriApiVersion;
   durationMs: number;
+  /** The gRPC status answered (for metric labels; branch on `kind`). */
   code: status;
+  /** The kind of the failure; absent when the call succeeded. */
+  kind?: ErrorKind;
   error?: unknown;
 }
 
@@ -201,6 +205,7 @@ function unaryCall(
         apiVersion,
         durationMs: performance.now() - started,
         code,
+        ...(code === status.OK ? {} : { kind: kindOfGrpcStatus(code) }),
         ...(error === undefined ? {} : { error }),
       });
     if (call.request instanceof UndecodableRequest) {
@@ -235,6 +240,7 @@ function streamingCall(
         apiVersion,
         durationMs: performance.now() - started,
         code,
+        ...(code === status.OK ? {} : { kind: kindOfGrpcStatus(code) }),
         ...(error === undefined ? {} : { error }),
       });
     if (call.request instanceof UndecodableRequest) {

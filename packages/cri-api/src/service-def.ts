@@ -46,7 +46,7 @@ export type ClientOf<D> = {
     : (req: DeepPartial<ReqOf<Methods<D>[K]>>, opts?: CallOptions) => Promise<ResOf<Methods<D>[K]>>;
 };
 
-/** Server handlers for a service: return (a partial of) the response; throw a CriError to fail. */
+/** Server handlers for a service: return (a partial of) the response; throw an error with a kind (@capstan/errdefs) to fail. */
 export type HandlersOf<D> = {
   [K in keyof Methods<D>]: Streams<Methods<D>[K]> extends true
     ? (

@@ -129,15 +129,15 @@ describe('CRI server and client over a unix socket', () => {
   it('maps typed errors to status codes and back', async () => {
     const err = await client.runtime.podSandboxStatus({ podSandboxId: 'nope' }).catch((e) => e);
     expect(err).toBeInstanceOf(NotFoundError);
-    expect(err.code).toBe(GrpcStatus.NOT_FOUND);
+    expect(err.kind).toBe('not-found');
     expect(err.message).toContain('pod sandbox nope not found');
     expect(err.message).toContain(sock);
   });
 
   it("tells the client's onCallEnd each call's name, duration and typed error", async () => {
-    const ended: { method: string; ms: number; code: number | undefined }[] = [];
+    const ended: { method: string; ms: number; kind: string | undefined }[] = [];
     const observed = await connectCriClient(`unix://${sock}`, {
-      onCallEnd: (method, ms, error) => ended.push({ method, ms, code: error?.code }),
+      onCallEnd: (method, ms, error) => ended.push({ method, ms, kind: error?.kind }),
     });
     try {
       await observed.runtime.version({ version: '0.1.0' });
@@ -145,9 +145,9 @@ describe('CRI server and client over a unix socket', () => {
     } finally {
       observed.close();
     }
-    expect(ended.map((e) => [e.method, e.code])).toEqual([
+    expect(ended.map((e) => [e.method, e.kind])).toEqual([
       ['Version', undefined],
-      ['PodSandboxStatus', GrpcStatus.NOT_FOUND],
+      ['PodSandboxStatus', 'not-found'],
     ]);
     for (const e of ended) expect(e.ms).toBeGreaterThan(0);
   });

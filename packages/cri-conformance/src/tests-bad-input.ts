@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { CriError, GrpcStatus, isNotFound } from '@capstan/cri-api';
+import { CapstanError, type ErrorKind, isNotFound, kindOf } from '@capstan/cri-api';
 import type { ConformanceTest, TestContext } from './suite-types.js';
 
-/** Rejects-validator that names the code it got when it is not the one expected. */
-const isCode = (code: GrpcStatus) => (e: unknown) => {
-  assert.ok(e instanceof CriError, `not a gRPC error: ${String(e)}`);
-  assert.equal(
-    GrpcStatus[e.code],
-    GrpcStatus[code],
-    `gRPC status ${GrpcStatus[e.code]}: ${e.message}`,
-  );
+/** Rejects-validator that names the kind it got when it is not the one expected. */
+const isKind = (kind: ErrorKind) => (e: unknown) => {
+  assert.ok(e instanceof CapstanError, `not a typed CRI error: ${String(e)}`);
+  assert.equal(kindOf(e), kind, `gRPC status ${e.kind}: ${e.message}`);
   return true;
 };
-const isGrpcError = (e: unknown) => e instanceof CriError;
+const isGrpcError = (e: unknown) => e instanceof CapstanError;
 
 async function stillHealthy(t: TestContext) {
   const v = await t.runtime.version({ version: 'v1' });
@@ -66,7 +62,7 @@ export const badInputTests: ConformanceTest[] = [
       const pod = await t.runPod();
       await assert.rejects(
         t.runtime.runPodSandbox({ config: pod.config }),
-        isCode(GrpcStatus.ALREADY_EXISTS),
+        isKind('already-exists'),
       );
       await stillHealthy(t);
     },
@@ -80,7 +76,7 @@ export const badInputTests: ConformanceTest[] = [
       await t.createContainer(pod, cfg);
       await assert.rejects(
         t.runtime.createContainer({ podSandboxId: pod.id, config: cfg, sandboxConfig: pod.config }),
-        isCode(GrpcStatus.ALREADY_EXISTS),
+        isKind('already-exists'),
       );
       await stillHealthy(t);
     },

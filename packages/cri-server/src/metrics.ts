@@ -17,8 +17,8 @@ export function callObserver(registry: Registry, logger: Logger) {
     const code = GrpcStatus[r.code] ?? String(r.code);
     histogram.observe({ method, code }, r.durationMs / 1000);
     const fields = { method, code, ms: Math.round(r.durationMs * 10) / 10, api: r.apiVersion };
-    if (r.code === GrpcStatus.OK) logger.debug(fields, 'cri call');
-    else if (r.code === GrpcStatus.INTERNAL || r.code === GrpcStatus.UNKNOWN)
+    if (r.kind === undefined) logger.debug(fields, 'cri call');
+    else if (r.kind === 'internal' || r.kind === 'unknown')
       logger.error({ ...fields, err: r.error }, 'cri call failed');
     else
       logger.info(

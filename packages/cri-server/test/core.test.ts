@@ -8,7 +8,6 @@ import {
   type CriClient,
   type CriServer,
   connectCriClient,
-  GrpcStatus,
   isNotFound,
   PodSandboxState,
 } from '@capstan/cri-api';
@@ -63,7 +62,7 @@ const codeOf = async (p: Promise<unknown>) =>
       () => undefined,
       (e) => e,
     )
-  )?.code;
+  )?.kind;
 
 describe('sandboxes', () => {
   it('run, status, list, stop, remove; stop and remove are idempotent, even after remove', async () => {
@@ -85,32 +84,26 @@ describe('sandboxes', () => {
     await cri.runtime.removePodSandbox({ podSandboxId: id });
     await cri.runtime.removePodSandbox({ podSandboxId: id });
     await cri.runtime.stopPodSandbox({ podSandboxId: id });
-    expect(await codeOf(cri.runtime.podSandboxStatus({ podSandboxId: id }))).toBe(
-      GrpcStatus.NOT_FOUND,
-    );
+    expect(await codeOf(cri.runtime.podSandboxStatus({ podSandboxId: id }))).toBe('not-found');
   });
 
   it('a name in use gives ALREADY_EXISTS; it is free again after remove', async () => {
     const { podSandboxId } = await cri.runtime.runPodSandbox({ config: podConfig() });
-    expect(await codeOf(cri.runtime.runPodSandbox({ config: podConfig() }))).toBe(
-      GrpcStatus.ALREADY_EXISTS,
-    );
+    expect(await codeOf(cri.runtime.runPodSandbox({ config: podConfig() }))).toBe('already-exists');
     await cri.runtime.removePodSandbox({ podSandboxId });
     await cri.runtime.runPodSandbox({ config: podConfig() });
   });
 
   it('rejects missing metadata with INVALID_ARGUMENT and changes nothing', async () => {
     expect(await codeOf(cri.runtime.runPodSandbox({ config: { logDirectory: '/tmp' } }))).toBe(
-      GrpcStatus.INVALID_ARGUMENT,
+      'invalid-argument',
     );
     expect(backend.calls).toEqual([]);
   });
 
   it('a failed backend run leaves no record and frees the name', async () => {
     backend.failRunSandbox = true;
-    expect(await codeOf(cri.runtime.runPodSandbox({ config: podConfig() }))).toBe(
-      GrpcStatus.INTERNAL,
-    );
+    expect(await codeOf(cri.runtime.runPodSandbox({ config: podConfig() }))).toBe('internal');
     expect((await cri.runtime.listPodSandbox({})).items).toEqual([]);
     backend.failRunSandbox = false;
     await cri.runtime.runPodSandbox({ config: podConfig() });
@@ -151,15 +144,11 @@ describe('containers', () => {
     expect(st.logPath).toBe(join(dir, 'logs', 'web', 'main/0.log'));
     expect(st.imageRef).toBe('sha256:aaa');
     expect(await codeOf(cri.runtime.execSync({ containerId, cmd: ['true'] }))).toBe(
-      GrpcStatus.FAILED_PRECONDITION,
+      'failed-precondition',
     );
     await cri.runtime.startContainer({ containerId });
-    expect(await codeOf(cri.runtime.startContainer({ containerId }))).toBe(
-      GrpcStatus.FAILED_PRECONDITION,
-    );
-    expect(await codeOf(cri.runtime.execSync({ containerId, cmd: [] }))).toBe(
-      GrpcStatus.INVALID_ARGUMENT,
-    );
+    expect(await codeOf(cri.runtime.startContainer({ containerId }))).toBe('failed-precondition');
+    expect(await codeOf(cri.runtime.execSync({ containerId, cmd: [] }))).toBe('invalid-argument');
     expect(
       Buffer.from(
         (await cri.runtime.execSync({ containerId, cmd: ['echo', 'hi'] })).stdout,
@@ -179,19 +168,17 @@ describe('containers', () => {
     const create = (cfg: object) =>
       cri.runtime.createContainer({ podSandboxId, config: cfg, sandboxConfig: podConfig() });
     expect(await codeOf(create(ctrConfig('a', { logPath: '../../etc/x.log' })))).toBe(
-      GrpcStatus.INVALID_ARGUMENT,
+      'invalid-argument',
     );
     expect(await codeOf(create(ctrConfig('b', { logPath: '/etc/x.log' })))).toBe(
-      GrpcStatus.INVALID_ARGUMENT,
+      'invalid-argument',
     );
     expect(await codeOf(create(ctrConfig('c', { image: { image: 'absent:1' } })))).toBe(
-      GrpcStatus.NOT_FOUND,
+      'not-found',
     );
-    expect(await codeOf(create(ctrConfig('d', { image: { image: '' } })))).toBe(
-      GrpcStatus.INVALID_ARGUMENT,
-    );
+    expect(await codeOf(create(ctrConfig('d', { image: { image: '' } })))).toBe('invalid-argument');
     await create(ctrConfig('e'));
-    expect(await codeOf(create(ctrConfig('e')))).toBe(GrpcStatus.ALREADY_EXISTS);
+    expect(await codeOf(create(ctrConfig('e')))).toBe('already-exists');
     expect((await cri.runtime.listContainers({})).containers).toHaveLength(1);
   });
 
@@ -203,9 +190,7 @@ describe('containers', () => {
       sandboxConfig: podConfig(),
     });
     await cri.runtime.stopPodSandbox({ podSandboxId });
-    expect(await codeOf(cri.runtime.startContainer({ containerId }))).toBe(
-      GrpcStatus.FAILED_PRECONDITION,
-    );
+    expect(await codeOf(cri.runtime.startContainer({ containerId }))).toBe('failed-precondition');
   });
 
   it('streams lifecycle events', async () => {
@@ -253,9 +238,7 @@ describe('durable state', () => {
     const c = (await cri.runtime.containerStatus({ containerId })).status!;
     expect(c.state).toBe(ContainerState.CONTAINER_RUNNING);
     expect(c.createdAt).toBeGreaterThan(0n);
-    expect(await codeOf(cri.runtime.runPodSandbox({ config: podConfig() }))).toBe(
-      GrpcStatus.ALREADY_EXISTS,
-    );
+    expect(await codeOf(cri.runtime.runPodSandbox({ config: podConfig() }))).toBe('already-exists');
   });
 
   it('a second service on the same state directory fails with the holder named, and gets it once the first closed', async () => {

@@ -1,11 +1,12 @@
 /**
  * Typed errors of `@capstan/eviction`. Configuration errors say which statement was wrong,
  * with which value, in which setting (`hard`, `soft`, `softGracePeriod`...), and carry a
- * stable `code` to branch on.
+ * stable `reason` to branch on; their `kind` is always `invalid-argument`.
  */
+import { CapstanError } from '@capstan/errdefs';
 
-/** Stable codes of {@link EvictionConfigError} subclasses, one per malformed form. */
-export type EvictionConfigErrorCode =
+/** Stable reasons of {@link EvictionConfigError} subclasses, one per malformed form. */
+export type EvictionConfigErrorReason =
   | 'MALFORMED_STATEMENT'
   | 'UNKNOWN_SIGNAL'
   | 'DUPLICATE_SIGNAL'
@@ -30,26 +31,25 @@ export type EvictionSetting =
   | 'threshold';
 
 /** The base class of every configuration error (all are invalid arguments). */
-export class EvictionConfigError extends Error {
-  /** The stable code of the malformed form. */
-  readonly code: EvictionConfigErrorCode;
+export class EvictionConfigError extends CapstanError {
+  /** The stable reason: which malformed form it is. */
+  readonly reason: EvictionConfigErrorReason;
   /** The setting the statement belongs to. */
   readonly setting: EvictionSetting;
   /** The offending text (a statement, a value or a signal name). */
   readonly input: string;
 
   constructor(
-    code: EvictionConfigErrorCode,
+    reason: EvictionConfigErrorReason,
     setting: EvictionSetting,
     input: string,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(`${setting}: ${message}`, options);
-    this.code = code;
+    super('invalid-argument', `${setting}: ${message}`, options);
+    this.reason = reason;
     this.setting = setting;
     this.input = input;
-    this.name = new.target.name;
   }
 }
 

@@ -33,7 +33,7 @@ export { formatGoDuration, parseGoDuration } from './duration.js';
 export {
   DuplicateSignalError,
   EvictionConfigError,
-  type EvictionConfigErrorCode,
+  type EvictionConfigErrorReason,
   type EvictionSetting,
   InvalidDurationError,
   InvalidMinimumReclaimError,

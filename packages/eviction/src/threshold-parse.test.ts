@@ -115,7 +115,7 @@ describe('malformed forms each give their typed error', () => {
     }
     expect(err).toBeInstanceOf(cls);
     expect(err).toBeInstanceOf(EvictionConfigError);
-    expect((err as EvictionConfigError).code).toBe(code);
+    expect((err as EvictionConfigError).reason).toBe(code);
     expect((err as EvictionConfigError).message).toMatch(/^threshold: /);
   });
 

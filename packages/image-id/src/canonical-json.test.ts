@@ -99,7 +99,7 @@ describe('digestOf / verifyDigest', () => {
       const e = err as DigestMismatchError;
       expect(e.expected).toBe(digestOf('abc'));
       expect(e.actual).toBe(digestOf('abd'));
-      expect(e.category).toBe('failed-precondition');
+      expect(e.kind).toBe('failed-precondition');
     }
     expect(() => verifyDigest('abc', 'md5:00')).toThrow(InvalidDigestError);
   });

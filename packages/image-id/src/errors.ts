@@ -1,21 +1,20 @@
+import { CapstanError } from '@capstan/errdefs';
+
 /**
- * How a caller should treat an {@link ImageIdError}; a CRI server maps it to a gRPC status
- * in one place (`invalid-argument` → INVALID_ARGUMENT, `not-found` → NOT_FOUND,
- * `failed-precondition` → FAILED_PRECONDITION).
+ * The kinds an {@link ImageIdError} can have (a subset of `@capstan/errdefs`' kinds; a CRI
+ * server maps them to gRPC status codes in one place).
  */
-export type ErrorCategory = 'invalid-argument' | 'not-found' | 'failed-precondition';
+export type ImageIdErrorKind = 'invalid-argument' | 'not-found' | 'failed-precondition';
 
 /**
  * The base of every error this package throws. Nothing else escapes its functions: bad
  * input of any shape ends in a subclass of this.
  */
-export class ImageIdError extends Error {
-  /** How a caller should treat the error (see {@link ErrorCategory}). */
-  readonly category: ErrorCategory;
-  constructor(category: ErrorCategory, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.category = category;
-    this.name = new.target.name;
+export class ImageIdError extends CapstanError {
+  /** How a caller should treat the error (see {@link ImageIdErrorKind}). */
+  declare readonly kind: ImageIdErrorKind;
+  constructor(kind: ImageIdErrorKind, message: string, options?: ErrorOptions) {
+    super(kind, message, options);
   }
 }
 

@@ -282,6 +282,6 @@ describe('parseManifest: invalid documents name the bad value', () => {
   it('writes the path into the message', () => {
     const e = invalidAt(json({ ...ociManifest, layers: [{}] }), 'layers[0].mediaType');
     expect(e.message).toBe('layers[0].mediaType: is required');
-    expect(e.category).toBe('invalid-argument');
+    expect(e.kind).toBe('invalid-argument');
   });
 });

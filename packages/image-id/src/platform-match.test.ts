@@ -136,7 +136,7 @@ describe('selectManifest', () => {
       const e = err as NoMatchingPlatformError;
       expect(e.wanted).toBe('linux/arm/v5');
       expect(e.available).toContain('linux/arm64/v8');
-      expect(e.category).toBe('not-found');
+      expect(e.kind).toBe('not-found');
       expect(e.message).toMatch(
         /^no manifest for platform linux\/arm\/v5; the index offers linux\/amd64, /,
       );

@@ -86,7 +86,7 @@ describe('parseReference (the grammar as written, Go reference.Parse)', () => {
     ) as InvalidReferenceError;
     expect(e).toBeInstanceOf(ImageIdError);
     expect(e.name).toBe('InvalidReferenceError');
-    expect(e.category).toBe('invalid-argument');
+    expect(e.kind).toBe('invalid-argument');
     expect(e.reason).toBe('uppercase');
     expect(e.index).toBe(21);
     expect(e.message).toBe(

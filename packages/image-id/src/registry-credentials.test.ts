@@ -53,7 +53,7 @@ describe('parseDockerConfig', () => {
     })();
     expect(err).toBeInstanceOf(DockerConfigError);
     expect((err as DockerConfigError).reason).toBe(reason);
-    expect((err as DockerConfigError).category).toBe('invalid-argument');
+    expect((err as DockerConfigError).kind).toBe('invalid-argument');
   });
 });
 

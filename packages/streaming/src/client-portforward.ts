@@ -103,7 +103,10 @@ async function openWsPortForward(
   opts: PortForwardOptions,
 ): Promise<PortForwardSession> {
   const ports = opts.ports ?? [];
-  if (ports.length === 0) throw new StreamingError('a WebSocket port-forward needs `ports`');
+  if (ports.length === 0)
+    throw new StreamingError('a WebSocket port-forward needs `ports`', {
+      kind: 'invalid-argument',
+    });
   const u = new URL(url);
   if (!u.searchParams.has('ports')) u.searchParams.set('ports', ports.join(','));
   const protocols = [RemoteCommandProtocol.V4];

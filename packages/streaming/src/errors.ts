@@ -1,14 +1,19 @@
 /**
  * The package's own errors. Request validation in the URL-handing methods throws the CRI
- * errors of `@capstan/cri-api` (InvalidArgumentError, ResourceExhaustedError...) so that a CRI
+ * errors of `@capstan/errdefs` (InvalidArgumentError, ResourceExhaustedError...) so that a CRI
  * server maps them to the right gRPC status; everything on the wire throws these.
  */
+import { CapstanError, type ErrorKind } from '@capstan/errdefs';
 
-/** Base of every streaming error. */
-export class StreamingError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
+/** Options of a streaming error: the cause, and its kind when it is not `internal`. */
+export interface StreamingErrorOptions extends ErrorOptions {
+  kind?: ErrorKind;
+}
+
+/** Base of every streaming error; `kind` (default `internal`) says how to treat it. */
+export class StreamingError extends CapstanError {
+  constructor(message: string, options?: StreamingErrorOptions) {
+    super(options?.kind ?? 'internal', message, options);
   }
 }
 
@@ -21,7 +26,7 @@ export class SpdyProtocolError extends StreamingError {
   readonly status: number;
   readonly streamId: number;
   constructor(message: string, status: number, streamId = 0, options?: ErrorOptions) {
-    super(message, options);
+    super(message, { ...options, kind: 'invalid-argument' });
     this.status = status;
     this.streamId = streamId;
   }
@@ -31,7 +36,7 @@ export class SpdyProtocolError extends StreamingError {
 export class StreamResetError extends StreamingError {
   readonly status: number;
   constructor(message: string, status: number, options?: ErrorOptions) {
-    super(message, options);
+    super(message, { ...options, kind: 'aborted' });
     this.status = status;
   }
 }
@@ -47,21 +52,34 @@ export class UpgradeFailedError extends StreamingError {
   constructor(statusCode: number, body: string, url: string, options?: ErrorOptions) {
     super(
       `upgrade of ${url} failed: HTTP ${statusCode}${body ? `: ${body.trim().slice(0, 300)}` : ''}`,
-      options,
+      { ...options, kind: upgradeKind(statusCode) },
     );
     this.statusCode = statusCode;
     this.body = body;
   }
 }
 
+/** The kind of an HTTP answer to an upgrade. */
+function upgradeKind(statusCode: number): ErrorKind {
+  if (statusCode === 400) return 'invalid-argument';
+  if (statusCode === 401) return 'unauthenticated';
+  if (statusCode === 403) return 'permission-denied';
+  if (statusCode === 404) return 'not-found';
+  return 'unavailable';
+}
+
 /** A connection or stream did not come up in time. */
-export class StreamingTimeoutError extends StreamingError {}
+export class StreamingTimeoutError extends StreamingError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { ...options, kind: 'deadline-exceeded' });
+  }
+}
 
 /** The remote end reported an error for a forwarded port (its error stream or channel). */
 export class PortForwardError extends StreamingError {
   readonly port: number;
   constructor(port: number, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(message, { ...options, kind: 'unavailable' });
     this.port = port;
   }
 }

@@ -37,6 +37,7 @@ export {
   PortForwardError,
   SpdyProtocolError,
   StreamingError,
+  type StreamingErrorOptions,
   StreamingTimeoutError,
   StreamResetError,
   UpgradeFailedError,

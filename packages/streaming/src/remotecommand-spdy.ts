@@ -44,7 +44,11 @@ export function acceptSpdyRemoteCommand(
     const onClose = () => {
       abort.abort();
       cleanup();
-      reject(new StreamingError('connection closed before all streams were opened'));
+      reject(
+        new StreamingError('connection closed before all streams were opened', {
+          kind: 'unavailable',
+        }),
+      );
     };
     const onStream = (stream: SpdyStream) => {
       const type = headerValue(stream.headers, 'streamType') ?? '';

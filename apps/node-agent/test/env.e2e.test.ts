@@ -149,7 +149,8 @@ describe('container environment', () => {
     });
     const log = await until('its output', async () => {
       const text = logOf(p);
-      return text.includes('app="printer"') && text;
+      // The script prints line by line: wait for its last line, not its first.
+      return text.includes(`bundle/name=printer-${nodeName}`) && text;
     });
     for (const line of [
       `POD_NAME=printer-${nodeName}`,

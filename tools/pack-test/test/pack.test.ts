@@ -34,9 +34,9 @@ const published: Pkg[] = readdirSync(join(root, 'packages'))
 /** A usage of each package's public API (must type-check and run), and what it prints. */
 const usage: Record<string, { code: string; prints: string }> = {
   '@capstan/cri-api': {
-    prints: 'ok packed 5',
+    prints: 'ok packed 5 not-found true',
     code: `
-    import { createCriServer, connectCriClient, VersionRequest, NotFoundError, type RuntimeServiceHandlers } from '@capstan/cri-api';
+    import { createCriServer, connectCriClient, VersionRequest, NotFoundError, grpcStatusOf, type RuntimeServiceHandlers } from '@capstan/cri-api';
     const handlers: Partial<RuntimeServiceHandlers> = { version: () => ({ runtimeName: 'packed' }) };
     const server = createCriServer({ runtime: handlers });
     const sock = process.argv[2] as string;
@@ -44,9 +44,19 @@ const usage: Record<string, { code: string; prints: string }> = {
     const cri = await connectCriClient(sock);
     const v = await cri.runtime.version(VersionRequest.fromPartial({ version: 'v1' }));
     const name: string = v.runtimeName;
-    console.log('ok', name, new NotFoundError('x').code);
+    const err = await cri.runtime.status({}).catch((e) => e);
+    console.log('ok', name, grpcStatusOf(new NotFoundError('x').kind), new NotFoundError('x').kind, err.kind === 'unimplemented');
     cri.close();
     await server.close(100);
+  `,
+  },
+  '@capstan/errdefs': {
+    prints: 'ok not-found true resource-exhausted',
+    code: `
+    import { NotFoundError, isNotFound, classify, type ErrorKind } from '@capstan/errdefs';
+    const e = new NotFoundError('gone');
+    const full: ErrorKind = classify(Object.assign(new Error('x'), { code: 'ENOSPC' }));
+    console.log('ok', e.kind, isNotFound(e), full);
   `,
   },
   '@capstan/checkpoint': {

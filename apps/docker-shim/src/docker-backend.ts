@@ -11,32 +11,37 @@ import {
   type PodSandboxStats,
   type RuntimeCondition,
 } from '@capstan/cri-api';
-import type {
-  ContainerLiveState,
-  ContainerRecord,
-  ContainerSpec,
-  ExecExit,
-  Logger,
-  RuntimeBackend,
-  SandboxRecord,
-  SandboxSpec,
-  StreamIO,
+import {
+  CgroupStatsCache,
+  type ContainerLiveState,
+  type ContainerRecord,
+  type ContainerSpec,
+  cgroupOfPid,
+  type ExecExit,
+  type Logger,
+  netnsInode,
+  networkUsage,
+  nodeCapabilities,
+  type RuntimeBackend,
+  removeSandboxFiles,
+  type SandboxRecord,
+  type SandboxSpec,
+  type StreamIO,
+  sandboxFilesOf,
+  sumUsage,
+  writeSandboxFiles,
 } from '@capstan/cri-server';
 import type Docker from 'dockerode';
 import { containerCreateBody, infraCreateBody, podNamespaces } from './docker-create.js';
 import { dockerStatus, fromDocker, isDockerNotFound } from './docker-errors.js';
+import { dockerResources } from './docker-resources.js';
+import { dockerCapabilities, type NodeCaps } from './docker-security.js';
 import { containerLiveState } from './docker-state.js';
 import { execSync } from './exec-sync.js';
 import { DockerImages } from './image-backend.js';
 import { LABEL, labelFilter } from './labels.js';
 import { LogFollower } from './log-follower.js';
 import { resumeSince } from './log-format.js';
-import { netnsInode } from './network-cni.js';
-import { dockerResources } from './resources.js';
-import { removeSandboxFiles, sandboxFilesOf, writeSandboxFiles } from './sandbox-files.js';
-import { dockerCapabilities, nodeCapabilities } from './security-capabilities.js';
-import type { NodeCaps } from './security-options.js';
-import { CgroupStatsCache, cgroupOfPid, networkUsage, sumUsage } from './stats.js';
 import { streamAttach } from './streaming-attach.js';
 import { streamExec } from './streaming-exec.js';
 import { forwardPort } from './streaming-portforward.js';

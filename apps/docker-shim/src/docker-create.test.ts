@@ -4,9 +4,9 @@ import {
   NamespaceMode,
   PodSandboxConfig,
 } from '@capstan/cri-api';
+import { SAFE_SYSCTLS } from '@capstan/cri-server';
 import { describe, expect, it } from 'vitest';
 import { containerCreateBody, dockerBind, infraCreateBody } from './docker-create.js';
-import { SAFE_SYSCTLS } from './security-sysctls.js';
 
 const caps = {
   grantable: ['CAP_CHOWN', 'CAP_KILL', 'CAP_NET_ADMIN', 'CAP_SETUID', 'CAP_SYS_ADMIN'],

@@ -7,26 +7,30 @@ import {
   NamespaceMode,
   type PodSandboxConfig,
 } from '@capstan/cri-api';
+import {
+  capabilitySet,
+  checkHostname,
+  checkSysctls,
+  containerOomScoreAdj,
+  resolveSeccomp,
+  restrictOomScoreAdj,
+  type SandboxFiles,
+  userSpec,
+} from '@capstan/cri-server';
 import type Docker from 'dockerode';
+import { dockerResources } from './docker-resources.js';
+import {
+  containerSecurity,
+  type NodeCaps,
+  privilegedHostConfig,
+  seccompSecurityOpt,
+} from './docker-security.js';
 import {
   containerDockerName,
   containerLabels,
   sandboxDockerName,
   sandboxLabels,
 } from './labels.js';
-import { restrictOomScoreAdj } from './oom-score.js';
-import { dockerOomScoreAdj, dockerResources } from './resources.js';
-import type { SandboxFiles } from './sandbox-files.js';
-import { checkHostname } from './sandbox-files.js';
-import { capabilitySet } from './security-capabilities.js';
-import {
-  containerSecurity,
-  dockerUser,
-  type NodeCaps,
-  privilegedHostConfig,
-  seccompOption,
-} from './security-options.js';
-import { checkSysctls } from './security-sysctls.js';
 
 /** The infra container's oom_score_adj, as the kubelet's dockershim asked (-998). */
 export const INFRA_OOM_SCORE_ADJ = -998;
@@ -77,10 +81,13 @@ export function infraCreateBody(o: InfraOptions): Docker.ContainerCreateOptions 
   });
   if (config.hostname) checkHostname(config.hostname);
   const securityOpt: string[] = [];
-  const seccomp = seccompOption(sc?.seccomp, sc?.seccompProfilePath ?? '', sc?.privileged ?? false);
-  if (seccomp) securityOpt.push(seccomp);
-  const user = sc ? dockerUser(sc.runAsUser, '', sc.runAsGroup) : undefined;
   const privileged = sc?.privileged ?? false;
+  const seccomp = seccompSecurityOpt(
+    resolveSeccomp(sc?.seccomp, sc?.seccompProfilePath ?? '', privileged),
+    privileged,
+  );
+  if (seccomp) securityOpt.push(seccomp);
+  const user = sc ? userSpec(sc.runAsUser, '', sc.runAsGroup) : undefined;
   return {
     name: sandboxDockerName(o.id, config),
     Image: o.image,
@@ -260,7 +267,7 @@ export function containerCreateBody(o: ContainerOptions): Docker.ContainerCreate
         ),
       ],
       ...dockerResources(resources),
-      OomScoreAdj: dockerOomScoreAdj(resources, o.oomFloor),
+      OomScoreAdj: containerOomScoreAdj(resources, o.oomFloor),
       RestartPolicy: { Name: 'no' },
       LogConfig: { Type: 'json-file', Config: { 'max-size': '50m', 'max-file': '2' } },
     },

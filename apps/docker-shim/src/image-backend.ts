@@ -19,15 +19,15 @@ import {
   parseNormalizedReference,
   repoDigest,
 } from '@capstan/image-id';
-import type Docker from 'dockerode';
-import { dockerMessage, fromDocker, isDockerNotFound } from './docker-errors.js';
 import {
   HostsTomlError,
   isDirect,
   isLoopbackHost,
   loadRegistryHosts,
   type RegistryEndpoint,
-} from './registry-hosts.js';
+} from '@capstan/image-store';
+import type Docker from 'dockerode';
+import { dockerMessage, fromDocker, isDockerNotFound } from './docker-errors.js';
 
 type PullAuth = Parameters<ImageBackend['pull']>[1];
 

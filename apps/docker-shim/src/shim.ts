@@ -2,7 +2,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CriServer } from '@capstan/cri-api';
 import {
+  CniPodNetwork,
   createRuntimeService,
+  currentOomScoreAdj,
   type Logger,
   type RecoveryReport,
   type RuntimeService,
@@ -12,8 +14,6 @@ import Docker from 'dockerode';
 import { durationMs, type ShimConfig } from './config/shim-config.js';
 import { DockerBackend } from './docker-backend.js';
 import { fromDocker } from './docker-errors.js';
-import { CniPodNetwork } from './network-cni.js';
-import { currentOomScoreAdj } from './oom-score.js';
 
 /** A Docker client for `unix:///path`, a bare path, or `tcp://host:port`. */
 export function dockerClient(endpoint: string): Docker {

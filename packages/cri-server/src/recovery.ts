@@ -1,6 +1,6 @@
 import type { Core } from './core.js';
 import { containerName, sandboxName } from './records.js';
-import { tearDownNetwork } from './sandbox-ops.js';
+import { tearDownNetwork } from './sandbox-stop.js';
 
 /** What recovery found and did; logged, and returned for tests and operators. */
 export interface RecoveryReport {

@@ -161,8 +161,7 @@ export function resolveContainerSecurity(
     seccomp,
   };
   if (sc?.maskedPaths.length) out.maskedPaths = checkPaths(sc.maskedPaths, 'masked path');
-  if (sc?.readonlyPaths.length)
-    out.readonlyPaths = checkPaths(sc.readonlyPaths, 'read-only path');
+  if (sc?.readonlyPaths.length) out.readonlyPaths = checkPaths(sc.readonlyPaths, 'read-only path');
   const user = sc ? userSpec(sc.runAsUser, sc.runAsUsername, sc.runAsGroup) : undefined;
   if (user !== undefined) out.user = user;
   return out;

@@ -1,43 +1,39 @@
 import { mkdirSync } from 'node:fs';
 import {
-  CgroupDriver,
-  ContainerState,
   type CriServer,
   createCriServer,
   type ImageServiceHandlers,
-  InvalidArgumentError,
-  PodSandboxState,
   type RuntimeServiceHandlers,
-  UnimplementedError,
 } from '@capstan/cri-api';
 import type { Registry } from 'prom-client';
 import type { PodNetwork, RuntimeBackend } from './backend.js';
-import {
-  containerStatus,
-  createContainer,
-  listContainers,
-  removeContainer,
-  requireContainer,
-  requireRunning,
-  startContainer,
-  stopContainer,
-} from './container-ops.js';
-import { type Core, type LifecycleEvent, newEvents } from './core.js';
-import { requireId } from './ids.js';
+import { createContainer } from './container-create.js';
+import { execSync, reopenContainerLog } from './container-exec.js';
+import { removeContainer } from './container-remove.js';
+import { startContainer } from './container-start.js';
+import { containerStatus, listContainers } from './container-status.js';
+import { stopContainer } from './container-stop.js';
+import { updateContainerResources } from './container-update.js';
+import { type Core, newEvents } from './core.js';
+import { eventStream } from './events.js';
 import { ImageOps } from './image-ops.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { type Logger, silentLogger } from './logger.js';
 import { callObserver, Registry as PromRegistry } from './metrics.js';
 import { NameRegistrar } from './names.js';
 import { type RecoveryReport, recover } from './recovery.js';
-import {
-  listPodSandbox,
-  podSandboxStatus,
-  removePodSandbox,
-  runPodSandbox,
-  stopPodSandbox,
-} from './sandbox-ops.js';
+import { runtimeConfig, runtimeStatus, version } from './runtime-status.js';
+import { removePodSandbox } from './sandbox-remove.js';
+import { runPodSandbox } from './sandbox-run.js';
+import { listPodSandbox, podSandboxStatus } from './sandbox-status.js';
+import { stopPodSandbox } from './sandbox-stop.js';
 import { StateStore } from './state-store.js';
+import {
+  containerStats,
+  listContainerStats,
+  listPodSandboxStats,
+  podSandboxStats,
+} from './stats-list.js';
 import { type StreamingOptions, startStreaming } from './streaming-ops.js';
 
 /** Options of {@link createRuntimeService}. */
@@ -102,36 +98,11 @@ export async function createRuntimeService(
   const streaming =
     options.streaming === false ? undefined : await startStreaming(core, options.streaming ?? {});
 
+  // One line per RPC; each lives in the file named after it (containerd's layout).
   const runtime: Partial<RuntimeServiceHandlers> = {
-    version: () => ({
-      version: '0.1.0',
-      runtimeName: b.runtimeName,
-      runtimeVersion: b.runtimeVersion,
-      runtimeApiVersion: 'v1',
-    }),
-    status: async () => {
-      const net = core.network?.ready() ?? {
-        ready: false,
-        reason: 'NetworkPluginNotReady',
-        message: 'no pod network is configured',
-      };
-      const conditions = [
-        ...(await b.status()),
-        {
-          type: 'NetworkReady',
-          status: net.ready,
-          reason: net.reason ?? '',
-          message: net.message ?? '',
-        },
-      ];
-      return { status: { conditions } };
-    },
-    runtimeConfig: () => ({
-      linux: {
-        cgroupDriver:
-          options.cgroupDriver === 'systemd' ? CgroupDriver.SYSTEMD : CgroupDriver.CGROUPFS,
-      },
-    }),
+    version: () => version(b),
+    status: async () => ({ status: await runtimeStatus(core) }),
+    runtimeConfig: () => runtimeConfig(options.cgroupDriver),
     updateRuntimeConfig: () => ({}),
     runPodSandbox: async (req) => ({ podSandboxId: await runPodSandbox(core, req) }),
     stopPodSandbox: async (req) => {
@@ -160,74 +131,18 @@ export async function createRuntimeService(
     containerStatus: async (req) => ({ status: await containerStatus(core, req.containerId) }),
     listContainers: async (req) => ({ containers: await listContainers(core, req.filter) }),
     updateContainerResources: async (req) => {
-      const c = requireContainer(core, req.containerId);
-      if (req.linux) {
-        await b.updateContainerResources(c, req.linux);
-        c.config.linux = { ...(c.config.linux ?? ({} as never)), resources: req.linux };
-        await core.store.putContainer(c);
-      }
+      await updateContainerResources(core, req);
       return {};
     },
     reopenContainerLog: async (req) => {
-      await b.reopenContainerLog(await requireRunning(core, req.containerId, 'ReopenContainerLog'));
+      await reopenContainerLog(core, req.containerId);
       return {};
     },
-    execSync: async (req) => {
-      if (req.cmd.length === 0) throw new InvalidArgumentError('ExecSync: cmd is empty');
-      const c = await requireRunning(core, req.containerId, 'ExecSync');
-      return b.execSync(c, req.cmd, Number(req.timeout));
-    },
-    containerStats: async (req) => {
-      if (!b.containerStats)
-        throw new UnimplementedError('ContainerStats is not supported by this runtime');
-      return { stats: await b.containerStats(requireContainer(core, req.containerId)) };
-    },
-    listContainerStats: async (req) => {
-      if (!b.containerStats)
-        throw new UnimplementedError('ListContainerStats is not supported by this runtime');
-      // Stats are of running containers, selected by the same rules as ListContainers.
-      const running = { state: { state: ContainerState.CONTAINER_RUNNING } };
-      const ids = (
-        await listContainers(core, {
-          id: '',
-          podSandboxId: '',
-          labelSelector: {},
-          ...req.filter,
-          ...running,
-        })
-      ).map((c) => c.id!);
-      return {
-        stats: await Promise.all(
-          ids.map((id) => b.containerStats!(core.store.containers.get(id)!)),
-        ),
-      };
-    },
-    podSandboxStats: async (req) => {
-      if (!b.sandboxStats)
-        throw new UnimplementedError('PodSandboxStats is not supported by this runtime');
-      const s = core.store.sandboxes.get(
-        requireId(core.store.sandboxes.keys(), req.podSandboxId, 'pod sandbox'),
-      )!;
-      return { stats: await b.sandboxStats(s, core.store.containersOf(s.id)) };
-    },
-    listPodSandboxStats: async (req) => {
-      if (!b.sandboxStats)
-        throw new UnimplementedError('ListPodSandboxStats is not supported by this runtime');
-      const ready = { state: { state: PodSandboxState.SANDBOX_READY } };
-      const pods = await listPodSandbox(core, {
-        id: '',
-        labelSelector: {},
-        ...req.filter,
-        ...ready,
-      });
-      return {
-        stats: await Promise.all(
-          pods.map((p) =>
-            b.sandboxStats!(core.store.sandboxes.get(p.id!)!, core.store.containersOf(p.id!)),
-          ),
-        ),
-      };
-    },
+    execSync: (req) => execSync(core, req),
+    containerStats: async (req) => ({ stats: await containerStats(core, req.containerId) }),
+    listContainerStats: async (req) => ({ stats: await listContainerStats(core, req.filter) }),
+    podSandboxStats: async (req) => ({ stats: await podSandboxStats(core, req.podSandboxId) }),
+    listPodSandboxStats: async (req) => ({ stats: await listPodSandboxStats(core, req.filter) }),
     getContainerEvents: (_req, ctx) => eventStream(core, ctx.signal),
     ...streaming?.handlers,
   };
@@ -263,31 +178,6 @@ export async function createRuntimeService(
       await closing;
     },
   };
-}
-
-async function* eventStream(core: Core, signal: AbortSignal) {
-  const queue: LifecycleEvent[] = [];
-  let wake: (() => void) | undefined;
-  const onEvent = (e: LifecycleEvent) => {
-    queue.push(e);
-    wake?.();
-  };
-  core.events.on('event', onEvent);
-  signal.addEventListener('abort', () => wake?.(), { once: true });
-  try {
-    while (!signal.aborted) {
-      const e = queue.shift();
-      if (e) {
-        yield { containerId: e.containerId, containerEventType: e.type, createdAt: e.createdAt };
-        continue;
-      }
-      await new Promise<void>((r) => {
-        wake = r;
-      });
-    }
-  } finally {
-    core.events.off('event', onEvent);
-  }
 }
 
 /**

@@ -14,9 +14,9 @@ import {
   type StreamingServer,
   type StreamingServerOptions,
 } from '@capstan/streaming';
-import { requireRunning } from './container-ops.js';
+import { requireRunning } from './container-state.js';
 import type { Core } from './core.js';
-import { requireReadySandbox } from './sandbox-ops.js';
+import { requireReadySandbox } from './sandbox-status.js';
 
 /** How the server's streaming server (Exec, Attach, PortForward URLs) listens. */
 export interface StreamingOptions {

@@ -193,6 +193,31 @@ describe('containers', () => {
     expect(await codeOf(cri.runtime.startContainer({ containerId }))).toBe('failed-precondition');
   });
 
+  it('UpdateContainerResources holds the container lock: a remove racing it stays removed', async () => {
+    const { podSandboxId } = await cri.runtime.runPodSandbox({ config: podConfig() });
+    const { containerId } = await cri.runtime.createContainer({
+      podSandboxId,
+      config: ctrConfig(),
+      sandboxConfig: podConfig(),
+    });
+    backend.updateDelayMs = 200;
+    const update = cri.runtime.updateContainerResources({
+      containerId,
+      linux: { cpuShares: 512n },
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await cri.runtime.removeContainer({ containerId });
+    await update;
+    const left = await cri.runtime.listContainers({});
+    expect(left.containers.map((c) => c.id)).not.toContain(containerId);
+    await restart();
+    expect((await cri.runtime.listContainers({})).containers).toEqual([]);
+    expect(backend.calls.filter((c) => /^(update|remove)Container/.test(c))).toEqual([
+      `updateContainerResources ${containerId.slice(0, 4)}`,
+      `removeContainer ${containerId.slice(0, 4)}`,
+    ]);
+  });
+
   it('streams lifecycle events', async () => {
     const events: number[] = [];
     const ac = new AbortController();

@@ -71,7 +71,12 @@ export class MemoryBackend implements RuntimeBackend {
   async execSync(_c: ContainerRecord, cmd: string[]) {
     return { stdout: Buffer.from(cmd.join(' ')), stderr: Buffer.alloc(0), exitCode: 0 };
   }
-  async updateContainerResources() {}
+  /** How long updateContainerResources takes (to race it against other calls). */
+  updateDelayMs = 0;
+  async updateContainerResources(c: ContainerRecord) {
+    this.calls.push(`updateContainerResources ${c.id.slice(0, 4)}`);
+    await new Promise((r) => setTimeout(r, this.updateDelayMs));
+  }
   async reopenContainerLog() {}
   async inventory() {
     return { sandboxIds: [...this.sandboxes], containerIds: [...this.containers.keys()] };

@@ -59,6 +59,15 @@ const usage: Record<string, { code: string; prints: string }> = {
     console.log('ok', e.kind, isNotFound(e), full);
   `,
   },
+  '@capstan/image-store': {
+    prints: 'ok http://127.0.0.1:5000 pull,resolve',
+    code: `
+    import { parseHostsToml, type RegistryHosts } from '@capstan/image-store';
+    const hosts: RegistryHosts = parseHostsToml('[host."http://127.0.0.1:5000"]\\ncapabilities = ["pull", "resolve"]\\n', 'docker.io');
+    const first = hosts.endpoints[0]!;
+    console.log('ok', first.url, first.capabilities.join(','));
+  `,
+  },
   '@capstan/checkpoint': {
     prints: 'ok 2 true',
     code: `

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parseStreamingAddress } from '@capstan/cri-server';
+import { parseStreamingAddress, SAFE_SYSCTLS } from '@capstan/cri-server';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { SAFE_SYSCTLS } from '../security-sysctls.js';
 
 /** A duration: seconds as a number, or `<n>ms|s|m` as a string. */
 const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/)]);

@@ -16,7 +16,8 @@ import {
   type PodSandboxConfig,
   Protocol,
 } from '@capstan/cri-api';
-import type { Logger, PodNetwork, SandboxRecord } from '@capstan/cri-server';
+import type { PodNetwork, SandboxRecord } from './backend.js';
+import type { Logger } from './logger.js';
 
 export interface CniPodNetworkOptions {
   /** CNI config dir (`--cni-conf-dir`); the first valid file is the pod network. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { InvalidArgumentError } from '@capstan/errdefs';
 
 // Registry mirrors with containerd's `certs.d/<host>/hosts.toml` semantics
 // (https://github.com/containerd/containerd/blob/main/docs/hosts.md): which endpoints a
@@ -15,14 +16,13 @@ export interface TomlTable {
 }
 
 /** A malformed TOML or hosts.toml file: names the file and, when known, the line. */
-export class HostsTomlError extends Error {
+export class HostsTomlError extends InvalidArgumentError {
   constructor(
     readonly file: string,
     readonly line: number | undefined,
     readonly reason: string,
   ) {
     super(`${file}${line !== undefined ? `:${line}` : ''}: ${reason}`);
-    this.name = 'HostsTomlError';
   }
 }
 

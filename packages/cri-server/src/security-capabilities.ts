@@ -88,16 +88,6 @@ export function nodeCapabilities(statusText?: string): string[] {
   return ALL_CAPABILITIES.filter((_, bit) => ((bits >> BigInt(bit)) & 1n) === 1n);
 }
 
-/**
- * The capabilities a Docker Engine of this version accepts in CapAdd: 20.10 stops at
- * CAP_AUDIT_READ ("invalid CapAdd: unknown capability: CAP_PERFMON"); 23.0 knows all.
- */
-export function dockerCapabilities(dockerVersion: string): string[] {
-  const major = Number(/^(\d+)/.exec(dockerVersion)?.[1] ?? 0);
-  if (major >= 23) return [...ALL_CAPABILITIES];
-  return ALL_CAPABILITIES.slice(0, ALL_CAPABILITIES.indexOf('CAP_AUDIT_READ') + 1);
-}
-
 /** `net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` all name CAP_NET_ADMIN; `ALL` stays `ALL`. */
 export function normalizeCapability(name: string): string {
   const upper = name.trim().toUpperCase();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type CgroupManager, type CgroupStats, createCgroupManager } from '@capstan/cgroups';
 import type { CpuUsage, DeepPartial, MemoryUsage, NetworkUsage } from '@capstan/cri-api';
-import type { Logger } from '@capstan/cri-server';
+import type { Logger } from './logger.js';
 
 /** The cgroup path of a process (the memory hierarchy's on v1, the unified one on v2). */
 export function cgroupOfPid(pid: number): string | undefined {

@@ -1,0 +1,47 @@
+import { ContainerEventType, FailedPreconditionError, NotFoundError } from '@capstan/cri-api';
+import { emit } from './container-state.js';
+import type { Core } from './core.js';
+import { requireId } from './ids.js';
+import { nowNs } from './records.js';
+
+export async function startContainer(core: Core, idOrPrefix: string): Promise<void> {
+  const id = requireId(core.store.containers.keys(), idOrPrefix, 'container');
+  await core.locks.run(id, async () => {
+    const record = core.store.containers.get(id);
+    if (!record) throw new NotFoundError(`container ${id} not found`);
+    if (record.state !== 'created') {
+      throw new FailedPreconditionError(
+        `StartContainer: container ${id} is ${record.state}, not created`,
+      );
+    }
+    const sandbox = core.store.sandboxes.get(record.sandboxId);
+    if (sandbox?.state !== 'ready') {
+      throw new FailedPreconditionError(
+        `StartContainer: pod sandbox ${record.sandboxId} is not ready`,
+      );
+    }
+    try {
+      await core.backend.startContainer(record, sandbox);
+    } catch (err) {
+      record.state = 'exited';
+      record.finishedAt = nowNs();
+      record.exitCode = 128;
+      record.reason = 'StartError';
+      record.message = err instanceof Error ? err.message : String(err);
+      await core.store.putContainer(record);
+      throw err;
+    }
+    record.state = 'running';
+    record.startedAt = nowNs();
+    // Written behind the answer: the runtime itself is the record of a start. A crash
+    // before this write lands leaves the record `created`, and the first refresh moves it
+    // to running from the backend's live state (states only move forward). Writes to one
+    // record stay in call order, so a later stop or remove still lands after this one.
+    core.store
+      .putContainer(record)
+      .catch((err: unknown) =>
+        core.logger.warn({ err, container: id }, 'checkpointing a started container failed'),
+      );
+    emit(core, id, ContainerEventType.CONTAINER_STARTED_EVENT);
+  });
+}

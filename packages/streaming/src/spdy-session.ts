@@ -1,3 +1,4 @@
+// length: one SPDY/3.1 session state machine; split, its invariants would scatter.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';

@@ -1,6 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   DeadlineExceededError,
   type DeepPartial,
@@ -13,12 +11,7 @@ import {
   UnavailableError,
 } from '@capstan/cri-api';
 import type { ImageBackend, Logger } from '@capstan/cri-server';
-import {
-  formatReference,
-  parseDockerRef,
-  parseNormalizedReference,
-  repoDigest,
-} from '@capstan/image-id';
+import { formatReference, type parseDockerRef, repoDigest } from '@capstan/image-id';
 import {
   HostsTomlError,
   isDirect,
@@ -28,8 +21,16 @@ import {
 } from '@capstan/image-store';
 import type Docker from 'dockerode';
 import { dockerMessage, fromDocker, isDockerNotFound } from './docker-errors.js';
-
-type PullAuth = Parameters<ImageBackend['pull']>[1];
+import { RecordedDigests } from './image-digests.js';
+import {
+  normalized,
+  type PullAuth,
+  parseRef,
+  registryAuth,
+  repositoryOf,
+  toCriImage,
+  withRecorded,
+} from './image-refs.js';
 
 export interface DockerImagesOptions {
   docker: Docker;
@@ -49,143 +50,14 @@ export interface DockerImagesOptions {
   stateDir?: string;
 }
 
-/** Normalizes a reference; INVALID_ARGUMENT naming the problem when it is not one. */
-function parseRef(ref: string) {
-  try {
-    return parseDockerRef(ref);
-  } catch (err) {
-    throw new InvalidArgumentError(
-      `image ${JSON.stringify(ref)} is not a valid reference: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
-}
-
-/** A reference as the full normalized string (`busybox:1` → `docker.io/library/busybox:1`). */
-function normalized(stored: string): string {
-  try {
-    return formatReference(parseNormalizedReference(stored));
-  } catch {
-    return stored;
-  }
-}
-
-/** Docker's X-Registry-Auth for a CRI AuthConfig (`auth` is base64 `user:password`). */
-export function registryAuth(
-  auth: PullAuth,
-  serverAddress: string,
-): Record<string, string> | undefined {
-  if (!auth) return undefined;
-  let username = auth.username ?? '';
-  let password = auth.password ?? '';
-  if (auth.auth) {
-    const decoded = Buffer.from(auth.auth, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw new InvalidArgumentError('auth.auth is not base64 of user:password');
-    username = decoded.slice(0, colon);
-    password = decoded.slice(colon + 1);
-  }
-  const out: Record<string, string> = { serveraddress: serverAddress };
-  if (username) out.username = username;
-  if (password) out.password = password;
-  if (auth.identityToken) out.identitytoken = auth.identityToken;
-  if (auth.registryToken) out.registrytoken = auth.registryToken;
-  return Object.keys(out).length > 1 ? out : undefined;
-}
-
-/** Docker's image inspect as a CRI Image; tags and digests normalized like containerd's. */
-export function toCriImage(
-  info: Docker.ImageInspectInfo,
-  pinned: readonly string[] = [],
-  recordedDigests: readonly string[] = [],
-): DeepPartial<Image> {
-  const user = info.Config?.User ?? '';
-  const name = user.split(':')[0] ?? '';
-  const uid = /^\d+$/.test(name) ? { uid: { value: BigInt(name) } } : {};
-  const repoTags = (info.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map(normalized);
-  return {
-    id: info.Id,
-    repoTags,
-    repoDigests: withRecorded(info.RepoDigests, recordedDigests),
-    size: BigInt(info.Size ?? 0),
-    ...uid,
-    username: /^\d+$/.test(name) ? '' : name,
-    spec: { image: info.Id },
-    pinned: repoTags.some((t) => pinned.includes(t)),
-  };
-}
-
-/** Docker's repo digests (normalized) plus those recorded for mirror pulls, once each. */
-function withRecorded(
-  docker: readonly string[] | undefined,
-  recorded: readonly string[],
-): string[] {
-  const out = (docker ?? []).filter((d) => !d.startsWith('<none>')).map(normalized);
-  for (const d of recorded) if (!out.includes(d)) out.push(d);
-  return out;
-}
-
-/** The repository part of a stored reference, normalized (`busybox@sha256:…` → `docker.io/library/busybox`). */
-function repositoryOf(stored: string): string | undefined {
-  try {
-    return parseNormalizedReference(stored).name;
-  } catch {
-    return undefined;
-  }
-}
-
 /** ImageService over the Docker Engine (images live in Docker's own store). */
 export class DockerImages implements ImageBackend {
   readonly #pinned: string[];
-  /** Repo digests of mirror pulls by image ID, when there is no state dir to keep them in. */
-  readonly #memoryDigests: Record<string, string[]> = {};
+  /** Repo digests of mirror pulls, by image ID. */
+  readonly #digests: RecordedDigests;
   constructor(private readonly o: DockerImagesOptions) {
     this.#pinned = (o.pinned ?? []).map(normalized);
-  }
-
-  get #digestsFile(): string | undefined {
-    return this.o.stateDir ? join(this.o.stateDir, 'images', 'repo-digests.json') : undefined;
-  }
-
-  /**
-   * Repo digests Docker cannot hold: an image pulled through a mirror is tagged with the
-   * asked-for name, but Docker only records digests of the name it pulled by (a mirror's).
-   */
-  #recorded(): Record<string, string[]> {
-    const file = this.#digestsFile;
-    if (!file) return this.#memoryDigests;
-    try {
-      const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-      return parsed !== null && typeof parsed === 'object'
-        ? (parsed as Record<string, string[]>)
-        : {};
-    } catch {
-      return {};
-    }
-  }
-
-  #saveRecorded(all: Record<string, string[]>): void {
-    const file = this.#digestsFile;
-    if (!file) return;
-    mkdirSync(join(file, '..'), { recursive: true });
-    writeFileSync(`${file}.tmp`, `${JSON.stringify(all)}\n`);
-    renameSync(`${file}.tmp`, file);
-  }
-
-  #record(id: string, digest: string): void {
-    const all = this.#recorded();
-    const list = all[id] ?? [];
-    const repo = repositoryOf(digest);
-    // One digest per repository, the latest pull's (as a tag moves).
-    all[id] = [...list.filter((d) => repositoryOf(d) !== repo), digest];
-    this.#saveRecorded(all);
-  }
-
-  #forget(id: string): void {
-    const all = this.#recorded();
-    if (all[id] === undefined) return;
-    delete all[id];
-    this.#saveRecorded(all);
+    this.#digests = new RecordedDigests(o.stateDir);
   }
 
   async inspect(ref: string): Promise<Docker.ImageInspectInfo | undefined> {
@@ -205,7 +77,7 @@ export class DockerImages implements ImageBackend {
     }
     if (digestRef === undefined) return undefined;
     // A repo digest recorded for a mirror pull: look the image up by its ID.
-    const found = Object.entries(this.#recorded()).find(([, ds]) => ds.includes(digestRef));
+    const found = Object.entries(this.#digests.all()).find(([, ds]) => ds.includes(digestRef));
     if (!found) return undefined;
     try {
       return await this.o.docker.getImage(found[0]).inspect();
@@ -345,7 +217,7 @@ export class DockerImages implements ImageBackend {
       .find((d) => repositoryOf(d) === mirrorRepo)
       ?.split('@')[1];
     const manifestDigest = parsed.digest ?? mirrorDigest;
-    if (manifestDigest) this.#record(info.Id, repoDigest(parsed, manifestDigest));
+    if (manifestDigest) this.#digests.record(info.Id, repoDigest(parsed, manifestDigest));
     // A pull by digest has no tag to give; its mirror digest reference stays (removing the
     // only reference would delete the image).
     if (parsed.digest) return info.Id;
@@ -426,7 +298,7 @@ export class DockerImages implements ImageBackend {
 
   async status(ref: string): Promise<DeepPartial<Image> | undefined> {
     const info = await this.inspect(ref);
-    return info ? toCriImage(info, this.#pinned, this.#recorded()[info.Id]) : undefined;
+    return info ? toCriImage(info, this.#pinned, this.#digests.all()[info.Id]) : undefined;
   }
 
   async list(): Promise<DeepPartial<Image>[]> {
@@ -436,7 +308,7 @@ export class DockerImages implements ImageBackend {
     } catch (err) {
       throw fromDocker(err, 'ListImages');
     }
-    const recorded = this.#recorded();
+    const recorded = this.#digests.all();
     return images.map((i) => {
       const repoTags = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>').map(normalized);
       return {
@@ -471,7 +343,7 @@ export class DockerImages implements ImageBackend {
         throw fromDocker(err, `RemoveImage ${ref} (${r})`);
       }
     }
-    this.#forget(info.Id);
+    this.#digests.forget(info.Id);
   }
 
   /** The filesystem of Docker's data root (statfs): where images and writable layers live. */

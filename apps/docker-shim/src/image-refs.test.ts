@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { registryAuth, toCriImage } from './image-backend.js';
+import { registryAuth, toCriImage } from './image-refs.js';
 
 describe('registryAuth', () => {
   it('decodes a base64 user:password and names the registry', () => {

@@ -60,8 +60,8 @@ export async function densityRun(
   };
   try {
     let reported = 0;
-    for (let b = 0; b < o.pods; b += o.concurrency) {
-      const batch = Array.from({ length: Math.min(o.concurrency, o.pods - b) }, (_, k) => b + k);
+    for (const batch of batches(o.pods, o.concurrency)) {
+      const b = batch[0]!;
       for (const i of endpoints.keys()) {
         const t0 = performance.now();
         try {
@@ -103,12 +103,15 @@ export async function densityRun(
         >,
     );
     const errors = endpoints.map(() => ({}) as Record<string, string>);
+    const items = endpoints.map(() => ({}) as Record<string, number>);
     for (let k = 0; k < (o.listSamples ?? 20); k++) {
       for (const [i, c] of clients.entries()) {
         for (const l of LISTS) {
           if (errors[i]![l] !== undefined) continue;
           try {
-            samples[i]![l].push((await time(() => c.runtime[l]({}) as Promise<unknown>))[1]);
+            const [res, ms] = await time(() => c.runtime[l]({}) as Promise<unknown>);
+            samples[i]![l].push(ms);
+            items[i]![l] = listLength(res);
           } catch (err) {
             errors[i]![l] = (err as Error).message;
           }
@@ -137,13 +140,42 @@ export async function densityRun(
         listContainerStatsMs: distribution(s.listContainerStats),
         listPodSandboxStatsMs: distribution(s.listPodSandboxStats),
         errors: errors[i]!,
+        listItems: items[i]!,
         teardownMs,
       });
     }
     return results;
   } finally {
-    for (const [i, c] of clients.entries()) await teardown(c, ids[i]!, o.concurrency);
+    for (const [i, c] of clients.entries()) {
+      await teardown(c, ids[i]!, o.concurrency).catch((err: unknown) =>
+        o.say(`density: teardown on ${endpoints[i]!.name} failed: ${String(err)}`),
+      );
+    }
   }
+}
+
+/**
+ * Splits `pods` into runs of at most `concurrency` pods, as even as possible (100 by 8:
+ * 13 batches of 7 or 8, not 12 of 8 and one of 4), so the last pods do not start with
+ * less contention than the first and the cost growth compares like with like.
+ */
+export function batches(pods: number, concurrency: number): number[][] {
+  const n = Math.ceil(pods / Math.max(1, concurrency));
+  const out: number[][] = [];
+  let next = 0;
+  for (let k = 0; k < n; k++) {
+    const size = Math.floor(pods / n) + (k < pods % n ? 1 : 0);
+    out.push(Array.from({ length: size }, () => next++));
+  }
+  return out;
+}
+
+/** Entries in a List* answer (its one repeated field). */
+function listLength(res: unknown): number {
+  for (const v of Object.values(res as Record<string, unknown>)) {
+    if (Array.isArray(v)) return v.length;
+  }
+  return 0;
 }
 
 async function teardown(c: CriClient, ids: string[], concurrency: number) {

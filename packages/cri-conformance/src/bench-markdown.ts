@@ -101,6 +101,10 @@ export function processesCounted(report: BenchReport): string {
       `- ${r.name} (${src}): idle ${describeGroups(d.memoryIdle)}; at ${d.pods} pods ` +
         `${describeGroups(d.memoryAt)}`,
     );
+    const items = Object.entries(d.listItems ?? {})
+      .map(([rpc, n]) => `${rpc} ${n}`)
+      .join(', ');
+    if (items !== '') lines.push(`  - entries returned at density: ${items}`);
     for (const [rpc, msg] of Object.entries(d.errors)) lines.push(`  - ${rpc} failed: ${msg}`);
   }
   return lines.join('\n');

@@ -31,13 +31,14 @@ describe('cgroupMemory', () => {
   it('sums every process listed in cgroup.procs, skipping one that ended', () => {
     const s = cgroupMemory(join(FIXTURE, 'cgroup'), join(FIXTURE, 'proc'));
     expect(s.source).toBe('cgroup');
-    expect(s.rssBytes).toBe((40000 + 12000 + 12004) * KiB);
-    expect(s.pssBytes).toBe((30000 + 4500 + 4502) * KiB);
+    expect(s.rssBytes).toBe((40000 + 12000 + 12004 + 90000) * KiB);
+    expect(s.pssBytes).toBe((30000 + 4500 + 4502 + 60000) * KiB);
     expect(s.groups).toEqual([
+      { comm: 'node', count: 1, rssBytes: 90000 * KiB, pssBytes: 60000 * KiB },
       { comm: 'containerd', count: 1, rssBytes: 40000 * KiB, pssBytes: 30000 * KiB },
       { comm: 'containerd-shim', count: 2, rssBytes: 24004 * KiB, pssBytes: 9002 * KiB },
     ]);
-    expect(describeGroups(s)).toBe('1 containerd, 2 containerd-shim');
+    expect(describeGroups(s)).toBe('1 node, 1 containerd, 2 containerd-shim');
   });
   it('reads one process with its comm', () => {
     expect(processMemory(102, join(FIXTURE, 'proc'))).toEqual({

@@ -60,10 +60,24 @@ export function processMemory(pid: number, procRoot = '/proc'): ProcessMemory | 
     const base = join(procRoot, String(pid));
     const status = readFileSync(join(base, 'status'), 'utf8');
     const rollup = readFileSync(join(base, 'smaps_rollup'), 'utf8');
-    const comm = readFileSync(join(base, 'comm'), 'utf8').trim();
+    const comm = displayName(readFileSync(join(base, 'comm'), 'utf8').trim(), base);
     return { pid, comm, rssBytes: parseStatusRss(status), pssBytes: parseSmapsPss(rollup) };
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Node names its main thread `MainThread`, and the process's comm with it: name such a
+ * process after its executable (argv[0]) instead, e.g. `node`.
+ */
+function displayName(comm: string, procDir: string): string {
+  if (comm !== 'MainThread') return comm;
+  try {
+    const argv0 = readFileSync(join(procDir, 'cmdline'), 'utf8').split('\0')[0] ?? '';
+    return argv0.split('/').at(-1) || comm;
+  } catch {
+    return comm;
   }
 }
 

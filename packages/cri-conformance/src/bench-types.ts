@@ -74,6 +74,8 @@ export interface DensityResult {
   listPodSandboxStatsMs: Distribution;
   /** An RPC that failed at density (e.g. stats not implemented): its message. */
   errors: Record<string, string>;
+  /** Entries each List RPC returned at density (a fast answer must not be an empty one). */
+  listItems: Record<string, number>;
   teardownMs: number;
 }
 

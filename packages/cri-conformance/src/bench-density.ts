@@ -3,6 +3,7 @@ import { type PodContext, podConfig, sleeperConfig, time } from './bench-lifecyc
 import { cgroupMemory, type MemorySample } from './bench-memory.js';
 import { socketMemory } from './bench-socket.js';
 import { distribution, growth } from './bench-stats.js';
+import { checkStats, type StatsCheck } from './bench-stats-check.js';
 import type { BenchEndpoint, DensityResult } from './bench-types.js';
 
 /** Every process of an endpoint's stack: its cgroup when given, else the socket heuristic. */
@@ -104,6 +105,7 @@ export async function densityRun(
     );
     const errors = endpoints.map(() => ({}) as Record<string, string>);
     const items = endpoints.map(() => ({}) as Record<string, number>);
+    const checks = endpoints.map(() => ({}) as Record<string, StatsCheck>);
     for (let k = 0; k < (o.listSamples ?? 20); k++) {
       for (const [i, c] of clients.entries()) {
         for (const l of LISTS) {
@@ -112,6 +114,12 @@ export async function densityRun(
             const [res, ms] = await time(() => c.runtime[l]({}) as Promise<unknown>);
             samples[i]![l].push(ms);
             items[i]![l] = listLength(res);
+            if (l === 'listContainerStats' || l === 'listPodSandboxStats') {
+              checks[i]![l] = checkStats(
+                Object.values(res as object).find(Array.isArray) ?? [],
+                Date.now(),
+              );
+            }
           } catch (err) {
             errors[i]![l] = (err as Error).message;
           }
@@ -141,6 +149,7 @@ export async function densityRun(
         listPodSandboxStatsMs: distribution(s.listPodSandboxStats),
         errors: errors[i]!,
         listItems: items[i]!,
+        statsCheck: checks[i]!,
         teardownMs,
       });
     }

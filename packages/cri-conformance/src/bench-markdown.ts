@@ -105,6 +105,12 @@ export function processesCounted(report: BenchReport): string {
       .map(([rpc, n]) => `${rpc} ${n}`)
       .join(', ');
     if (items !== '') lines.push(`  - entries returned at density: ${items}`);
+    for (const [rpc, c] of Object.entries(d.statsCheck ?? {})) {
+      lines.push(
+        `  - ${rpc}: ${c.withData} entries with CPU or memory figures; sample age p50 ` +
+          `${fmtMs(c.ageP50Ms)} ms, max ${fmtMs(c.ageMaxMs)} ms`,
+      );
+    }
     for (const [rpc, msg] of Object.entries(d.errors)) lines.push(`  - ${rpc} failed: ${msg}`);
   }
   return lines.join('\n');

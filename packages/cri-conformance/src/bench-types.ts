@@ -1,5 +1,6 @@
 import type { MemorySample } from './bench-memory.js';
 import type { Distribution, Growth } from './bench-stats.js';
+import type { StatsCheck } from './bench-stats-check.js';
 
 /** One runtime under test. */
 export interface BenchEndpoint {
@@ -76,6 +77,8 @@ export interface DensityResult {
   errors: Record<string, string>;
   /** Entries each List RPC returned at density (a fast answer must not be an empty one). */
   listItems: Record<string, number>;
+  /** For the stats RPCs (last sample): entries with figures, and the samples' age. */
+  statsCheck?: Record<string, StatsCheck>;
   teardownMs: number;
 }
 

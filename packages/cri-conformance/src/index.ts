@@ -10,7 +10,13 @@
 export { runBenchmark } from './bench.js';
 export { removeCgroupTree } from './bench-cgroup-parent.js';
 export { stackMemory } from './bench-density.js';
-export { benchMarkdown, densityTable, lifecycleTable, processesCounted } from './bench-markdown.js';
+export {
+  benchMarkdown,
+  densityTable,
+  lifecycleTable,
+  mdTable,
+  processesCounted,
+} from './bench-markdown.js';
 export {
   type CommGroup,
   cgroupMemory,
@@ -22,7 +28,15 @@ export {
   processMemory,
 } from './bench-memory.js';
 export { runtimeRss, socketMemory, socketProcesses } from './bench-socket.js';
-export { type Distribution, distribution, type Growth, growth, mean } from './bench-stats.js';
+export {
+  type Distribution,
+  distribution,
+  fmtMiB,
+  fmtMs,
+  type Growth,
+  growth,
+  mean,
+} from './bench-stats.js';
 export {
   type BenchEndpoint,
   type BenchOptions,

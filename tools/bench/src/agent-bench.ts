@@ -21,7 +21,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectCriClient } from '@capstan/cri-api';
-import { distribution, fmtMiB, mdTable, processMemory } from '@capstan/cri-conformance';
+import { distribution, fmtMiB, processMemory } from '@capstan/cri-conformance';
 import {
   buildTestImages,
   startContainerd,
@@ -29,6 +29,7 @@ import {
   startDockerShim,
   startRegistry,
 } from '@capstan/testenv';
+import { type AgentReport, agentMarkdown } from './agent-table.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -274,53 +275,26 @@ try {
     dumpMem(`p${count}`);
   }
   if (process.env.CAPSTAN_AGENT_SNAP) await new Promise((r) => setTimeout(r, 15000));
-  const d1 = distribution(single);
-  const dn = distribution(many);
-  const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : 'n/a');
-  const row = (label: string, d: typeof d1) => [label, ...[d.p50, d.p90, d.p99, d.max].map(ms)];
-  const runtime = overDocker ? 'the docker-shim (dockerd 20.10)' : 'containerd 1.6';
-  process.stdout.write(
-    [
-      `Node agent over ${runtime} (pod network), ${cpus().length}-core VM, load ${loadavg()[0]!.toFixed(1)} (noisy)`,
-      '',
-      mdTable(
-        ['manifest to Running (ms)', 'p50', 'p90', 'p99', 'max'],
-        [row(`1 pod (${ROUNDS} rounds)`, d1), row(`${N} pods at once (per pod)`, dn)],
-      ),
-      '',
-      mdTable(
-        ['agent memory (MiB)', ...memory.map((m) => `${m.pods} pods`)],
-        [
-          ['RSS', ...memory.map((m) => fmtMiB(m.rssBytes))],
-          ['PSS', ...memory.map((m) => fmtMiB(m.pssBytes))],
-        ],
-      ),
-      '',
-      `all ${N} Running after ${(burstMs / 1000).toFixed(1)} s; agent CPU: ${startCpu.toFixed(2)} s for the ` +
-        `${N}-pod start, ${(idleCpu * 100).toFixed(1)}% of a core with ${N} pods running`,
-      '',
-    ].join('\n'),
-  );
+  const report: AgentReport = {
+    kind: 'agent-bench',
+    startedAt,
+    runtime: overDocker ? 'the docker-shim (dockerd 20.10)' : 'containerd 1.6',
+    machine:
+      `${cpus().length}-core VM, load average ${loadavg()[0]!.toFixed(1)} at the end ` +
+      '(other work shares the cores: timings are noisy).',
+    agentFrom: fromDist ? 'dist' : 'source',
+    rounds: ROUNDS,
+    burst: N,
+    single: distribution(single),
+    burstPerPod: distribution(many),
+    burstAllRunningMs: burstMs,
+    burstCpuSec: startCpu,
+    idleCpuCores: idleCpu,
+    memory,
+  };
+  process.stdout.write(agentMarkdown(report));
   mkdirSync(dirname(jsonFile), { recursive: true });
-  writeFileSync(
-    jsonFile,
-    `${JSON.stringify(
-      {
-        startedAt,
-        runtime,
-        rounds: ROUNDS,
-        burst: N,
-        single: d1,
-        burstPerPod: dn,
-        burstAllRunningMs: burstMs,
-        burstCpuSec: startCpu,
-        idleCpuCores: idleCpu,
-        memory,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   say(`JSON report: ${jsonFile}`);
   await removeAllPods();
   cri.close();

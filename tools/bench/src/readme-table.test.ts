@@ -1,6 +1,7 @@
 import type { BenchReport } from '@capstan/cri-conformance';
 import { distribution, STEPS } from '@capstan/cri-conformance';
 import { describe, expect, it } from 'vitest';
+import type { AgentReport } from './agent-table.js';
 import { DEFAULT_RESULTS, renderReadme } from './readme-table.js';
 
 const report = (p50: number): BenchReport => ({
@@ -52,5 +53,33 @@ describe('renderReadme', () => {
   });
   it('leaves a README without markers as it is', () => {
     expect(renderReadme('plain\n', () => report(1))).toEqual({ text: 'plain\n', sources: [] });
+  });
+});
+
+describe('agent blocks', () => {
+  it('renders an agent report with its memory at each pod count', () => {
+    const agent: AgentReport = {
+      kind: 'agent-bench',
+      startedAt: '2026-12-07T02:00:00.000Z',
+      runtime: 'containerd 1.6',
+      machine: '2-core VM.',
+      agentFrom: 'dist',
+      rounds: 3,
+      burst: 10,
+      single: distribution([100, 200, 300]),
+      burstPerPod: distribution([1000]),
+      burstAllRunningMs: 1500,
+      burstCpuSec: 0.5,
+      idleCpuCores: 0.01,
+      memory: [
+        { pods: 0, rssBytes: 70 * 2 ** 20, pssBytes: 30 * 2 ** 20 },
+        { pods: 10, rssBytes: 72 * 2 ** 20, pssBytes: 31 * 2 ** 20 },
+      ],
+    };
+    const { text } = renderReadme('<!-- bench:start a.json -->\n<!-- bench:end -->\n', () => agent);
+    expect(text).toContain('`bash tools/bench-agent.sh --burst 10 --rounds 3 --pods 0,10`');
+    expect(text).toContain('| 1 pod (3 rounds) | 200 | 300 | 300 | 300 |');
+    expect(text).toContain('| RSS | 70.0 | 72.0 |');
+    expect(text).toContain('| PSS | 30.0 | 31.0 |');
   });
 });

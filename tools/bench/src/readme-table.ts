@@ -9,24 +9,35 @@
 // is rendered from; without one it is DEFAULT_RESULTS.
 import type { BenchReport } from '@capstan/cri-conformance';
 import { benchMarkdown } from '@capstan/cri-conformance';
+import { type AgentReport, agentMarkdown, isAgentReport } from './agent-table.js';
 
 export const DEFAULT_RESULTS = 'packages/cri-conformance/bench-results.json';
 /** The READMEs that carry benchmark blocks. */
-export const READMES = ['packages/cri-conformance/README.md', 'apps/docker-shim/README.md'];
+export const READMES = [
+  'packages/cri-conformance/README.md',
+  'apps/docker-shim/README.md',
+  'apps/node-agent/README.md',
+];
+/** Either benchmark's JSON. */
+export type AnyReport = BenchReport | AgentReport;
 
 const BLOCK = /<!-- bench:start(?: (\S+))? -->\n[\s\S]*?<!-- bench:end -->/g;
 const START = /<!-- bench:start(?: \S+)? -->/g;
 const END = /<!-- bench:end -->/g;
 
 /** The generated text of one block (without the markers). */
-export function renderBlock(report: BenchReport, source: string): string {
+export function renderBlock(report: AnyReport, source: string): string {
+  const when = `Run of ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC`;
+  const how = isAgentReport(report)
+    ? `\`bash tools/bench-agent.sh --burst ${report.burst} --rounds ${report.rounds} ` +
+      `--pods ${report.memory.map((m) => m.pods).join(',')}\``
+    : `\`bash tools/bench-cri.sh --rounds ${report.rounds} --density ${report.density}\``;
   return [
     `<!-- generated from ${source} by \`bash tools/bench-readme.sh\`: do not edit by hand -->`,
     '',
-    `Run of ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC: ` +
-      `\`bash tools/bench-cri.sh --rounds ${report.rounds} --density ${report.density}\`.`,
+    `${when}: ${how}.`,
     '',
-    benchMarkdown(report).trimEnd(),
+    (isAgentReport(report) ? agentMarkdown(report) : benchMarkdown(report)).trimEnd(),
     '',
   ].join('\n');
 }
@@ -37,7 +48,7 @@ export function renderBlock(report: BenchReport, source: string): string {
  */
 export function renderReadme(
   text: string,
-  load: (source: string) => BenchReport,
+  load: (source: string) => AnyReport,
   file = 'README',
 ): { text: string; sources: string[] } {
   const starts = text.match(START)?.length ?? 0;

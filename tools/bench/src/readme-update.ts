@@ -2,14 +2,13 @@
 // Usage: bash tools/bench-readme.sh   (or: pnpm --filter @capstan/bench readme)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchReport } from '@capstan/cri-conformance';
-import { READMES, renderReadme } from './readme-table.js';
+import { type AnyReport, READMES, renderReadme } from './readme-table.js';
 
 /** Rewrites every README's blocks; returns the files that changed. */
 export function updateReadmes(root: string): string[] {
   const changed: string[] = [];
   const load = (source: string) =>
-    JSON.parse(readFileSync(join(root, source), 'utf8')) as BenchReport;
+    JSON.parse(readFileSync(join(root, source), 'utf8')) as AnyReport;
   for (const rel of READMES) {
     const file = join(root, rel);
     const before = readFileSync(file, 'utf8');

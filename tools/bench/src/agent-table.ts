@@ -32,8 +32,8 @@ const row = (label: string, d: Distribution) => [label, ...[d.p50, d.p90, d.p99,
 
 export function agentMarkdown(r: AgentReport): string {
   return [
-    `Node agent (${r.agentFrom === 'dist' ? 'built' : 'from source'}) over ${r.runtime} ` +
-      `(pod network). ${r.machine}`,
+    `Node agent (${r.agentFrom === 'dist' ? 'built' : 'from source'}) over ${r.runtime}, ` +
+      `pod network. ${r.machine}`,
     '',
     mdTable(
       ['manifest to Running (ms)', 'p50', 'p90', 'p99', 'max'],

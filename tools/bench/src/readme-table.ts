@@ -29,7 +29,8 @@ const END = /<!-- bench:end -->/g;
 export function renderBlock(report: AnyReport, source: string): string {
   const when = `Run of ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC`;
   const how = isAgentReport(report)
-    ? `\`bash tools/bench-agent.sh --burst ${report.burst} --rounds ${report.rounds} ` +
+    ? `\`${report.runtime.includes('docker-shim') ? 'CAPSTAN_BENCH_RUNTIME=docker-shim ' : ''}` +
+      `bash tools/bench-agent.sh --burst ${report.burst} --rounds ${report.rounds} ` +
       `--pods ${report.memory.map((m) => m.pods).join(',')}\``
     : `\`bash tools/bench-cri.sh --rounds ${report.rounds} --density ${report.density}\``;
   return [

@@ -7,18 +7,45 @@
  * @packageDocumentation
  */
 
+export { runBenchmark } from './bench.js';
+export { removeCgroupTree } from './bench-cgroup-parent.js';
+export { stackMemory } from './bench-density.js';
+export {
+  benchMarkdown,
+  densityTable,
+  lifecycleTable,
+  mdTable,
+  processesCounted,
+} from './bench-markdown.js';
+export {
+  type CommGroup,
+  cgroupMemory,
+  describeGroups,
+  type MemorySample,
+  type ProcessMemory,
+  parseSmapsPss,
+  parseStatusRss,
+  processMemory,
+} from './bench-memory.js';
+export { runtimeRss, socketMemory, socketProcesses } from './bench-socket.js';
+export {
+  type Distribution,
+  distribution,
+  fmtMiB,
+  fmtMs,
+  type Growth,
+  growth,
+  mean,
+} from './bench-stats.js';
 export {
   type BenchEndpoint,
   type BenchOptions,
   type BenchReport,
-  benchMarkdown,
+  type DensityResult,
   type EndpointResult,
-  runBenchmark,
-  runtimeRss,
   STEPS,
   type Step,
-} from './bench.js';
-export { type Distribution, distribution } from './bench-stats.js';
+} from './bench-types.js';
 export { toJUnit } from './junit.js';
 export { formatResult, formatSummary, runConformance, selectTests } from './runner.js';
 export {

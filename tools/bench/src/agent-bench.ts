@@ -1,7 +1,10 @@
-// Node agent benchmark: manifest written -> pod Running, for 1 pod (repeated) and for N
-// pods at once, and the agent's resident memory at N pods. The agent runs as on a node:
-// a child process in the network namespace of a private containerd with a pod network.
-// Usage: bash tools/bench-agent.sh [pods=100] [single-rounds=10]
+// Node agent benchmark: manifest written -> pod Running, for 1 pod (repeated) and for a
+// burst of N pods at once (p50/p90/p99), and the agent's own RSS and PSS at each of a list
+// of pod counts (default 0, 100, 250). The agent runs as on a node: a child process in the
+// network namespace of a private containerd (or docker-shim) with a pod network.
+// Usage: bash tools/bench-agent.sh [burst=100] [single-rounds=10] [--pods 0,100,250]
+//          [--burst N] [--rounds N] [--json FILE] [--from dist|source]
+//        small: --pods 0,10 --burst 10 --rounds 3
 
 import { execFileSync, spawn } from 'node:child_process';
 import {
@@ -14,10 +17,11 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { connectCriClient } from '@capstan/cri-api';
-import { distribution } from '@capstan/cri-conformance';
+import { distribution, fmtMiB, processMemory } from '@capstan/cri-conformance';
 import {
   buildTestImages,
   startContainerd,
@@ -25,12 +29,38 @@ import {
   startDockerShim,
   startRegistry,
 } from '@capstan/testenv';
+import { type AgentReport, agentMarkdown } from './agent-table.js';
 
-const N = Number(process.argv[2] ?? 100);
-const ROUNDS = Number(process.argv[3] ?? 10);
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    pods: { type: 'string', default: '0,100,250' },
+    burst: { type: 'string' },
+    rounds: { type: 'string' },
+    json: { type: 'string' },
+    from: { type: 'string' },
+  },
+});
+const int = (v: string, what: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${what}: not a non-negative integer: ${v}`);
+  return n;
+};
+const N = int(flags.burst ?? positionals[0] ?? '100', 'burst');
+const ROUNDS = int(flags.rounds ?? positionals[1] ?? '10', 'rounds');
+/** Pod counts the agent's memory is taken at, ascending. */
+const COUNTS = [...new Set(flags.pods.split(',').map((v) => int(v.trim(), '--pods')))].sort(
+  (a, b) => a - b,
+);
 const root = join(import.meta.dirname, '..', '..', '..');
+const jsonFile = resolve(
+  process.env.CAPSTAN_BENCH_CWD ?? process.cwd(),
+  flags.json ??
+    join(root, '.tmp', `agent-bench-${new Date().toISOString().replaceAll(':', '')}.json`),
+);
 const work = mkdtempSync(join(tmpdir(), 'agent-bench-'));
 const say = (s: string) => process.stderr.write(`${s}\n`);
+const startedAt = new Date().toISOString();
 
 const registry = await startRegistry();
 const images = await buildTestImages(registry.host);
@@ -83,9 +113,10 @@ writeFileSync(
     'maxPods: 500',
   ].join('\n'),
 );
-// Memory investigation knobs: CAPSTAN_AGENT_FROM=dist, CAPSTAN_AGENT_NODE_ARGS (space separated),
+// Memory investigation knobs: CAPSTAN_AGENT_FROM=source, CAPSTAN_AGENT_NODE_ARGS (space separated),
 // CAPSTAN_AGENT_MEMDIR (dump /proc smaps_rollup/status/fds at 0 pods and N pods there).
-const fromDist = process.env.CAPSTAN_AGENT_FROM === 'dist';
+// The built agent (what an operator runs) unless --from source / CAPSTAN_AGENT_FROM=source.
+const fromDist = (flags.from ?? process.env.CAPSTAN_AGENT_FROM ?? 'dist') === 'dist';
 const nodeArgs = (process.env.CAPSTAN_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const agent = spawn(
   'nsenter',
@@ -164,8 +195,25 @@ function dumpMem(tag: string) {
     agent.kill('SIGUSR2');
   }
 }
-const rssMiB = () =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${agent.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+/** The agent process's own RSS and PSS (one process: it re-execs in place, same PID). */
+const agentMemory = () => {
+  const m = processMemory(agent.pid!);
+  if (m === undefined) throw new Error(`agent (pid ${agent.pid}) is gone`);
+  return { rssBytes: m.rssBytes, pssBytes: m.pssBytes };
+};
+const settle = () => new Promise((r) => setTimeout(r, 3000));
+/** Writes manifests `<prefix>-<from>..<to-1>` at once and waits for every pod to run. */
+async function addPods(prefix: string, from: number, to: number, out: number[]) {
+  const t0 = performance.now();
+  const names = Array.from({ length: to - from }, (_, i) => `${prefix}-${from + i}`);
+  for (const n of names) writeFileSync(join(manifests, `${n}.json`), JSON.stringify(manifest(n)));
+  await waitAll(names, t0, out);
+  return performance.now() - t0;
+}
+function removeAllPods() {
+  for (const f of readdirSync(manifests)) unlinkSync(join(manifests, f));
+  return waitGone();
+}
 
 /** CPU seconds (user + system) the agent used so far. */
 const cpuSec = () => {
@@ -180,54 +228,75 @@ try {
       .catch(() => false))
   )
     await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, 3000));
-  say(`agent RSS at 0 pods: ${rssMiB().toFixed(1)} MiB`);
+  await settle();
+  const memory: { pods: number; rssBytes: number; pssBytes: number }[] = [];
+  if (COUNTS.includes(0)) memory.push({ pods: 0, ...agentMemory() });
+  say(`agent at 0 pods: RSS ${fmtMiB(agentMemory().rssBytes)} MiB`);
   dumpMem('p0');
   const cri = await connectCriClient(node.address);
   await cri.image.pullImage({ image: { image: images.busybox.ref } });
   const single: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const t0 = performance.now();
-    writeFileSync(join(manifests, `one-${i}.json`), JSON.stringify(manifest(`one-${i}`)));
-    await waitAll([`one-${i}`], t0, single);
+    await addPods('one', i, i + 1, single);
     unlinkSync(join(manifests, `one-${i}.json`));
     await waitGone();
     say(`single pod round ${i + 1}/${ROUNDS}`);
   }
   const many: number[] = [];
-  const cpu0 = cpuSec();
-  const t0 = performance.now();
-  const names = Array.from({ length: N }, (_, i) => `many-${i}`);
-  for (const n of names) writeFileSync(join(manifests, `${n}.json`), JSON.stringify(manifest(n)));
-  await waitAll(names, t0, many);
-  const allMs = performance.now() - t0;
-  const startCpu = cpuSec() - cpu0;
-  await new Promise((r) => setTimeout(r, 3000));
-  const rss = rssMiB();
-  // The agent's steady cost: 10 s with every pod running (relist, probes none, housekeeping).
-  const idle0 = cpuSec();
-  await new Promise((r) => setTimeout(r, 10_000));
-  const idleCpu = (cpuSec() - idle0) / 10;
-  dumpMem(`p${N}`);
+  let burstMs = 0;
+  let startCpu = 0;
+  let idleCpu = Number.NaN;
+  if (N > 0) {
+    const cpu0 = cpuSec();
+    burstMs = await addPods('many', 0, N, many);
+    startCpu = cpuSec() - cpu0;
+    say(`burst: ${N} pods Running after ${(burstMs / 1000).toFixed(1)} s`);
+    await settle();
+    // The agent's steady cost: 10 s with every pod running (relist, housekeeping).
+    const idle0 = cpuSec();
+    await new Promise((r) => setTimeout(r, 10_000));
+    idleCpu = (cpuSec() - idle0) / 10;
+  }
+  // Memory at each count, topping the pods up (or starting over when the burst overshot).
+  let running = N;
+  for (const count of COUNTS.filter((c) => c > 0)) {
+    if (count < running) {
+      await removeAllPods();
+      running = 0;
+    }
+    if (count > running) {
+      say(`memory: ${running} -> ${count} pods`);
+      await addPods('many', running, count, []);
+      running = count;
+      await settle();
+    }
+    memory.push({ pods: count, ...agentMemory() });
+    say(`agent at ${count} pods: RSS ${fmtMiB(memory.at(-1)!.rssBytes)} MiB`);
+    dumpMem(`p${count}`);
+  }
   if (process.env.CAPSTAN_AGENT_SNAP) await new Promise((r) => setTimeout(r, 15000));
-  const d1 = distribution(single);
-  const dn = distribution(many);
-  process.stdout.write(
-    [
-      `Node agent over ${overDocker ? 'the docker-shim (dockerd 20.10)' : 'containerd 1.6'} (pod network), 2-core VM`,
-      '',
-      '| measure | p50 | p90 | p99 | max |',
-      '| --- | --- | --- | --- | --- |',
-      `| manifest to Running, 1 pod (ms, ${ROUNDS} rounds) | ${d1.p50.toFixed(0)} | ${d1.p90.toFixed(0)} | ${d1.p99.toFixed(0)} | ${d1.max.toFixed(0)} |`,
-      `| manifest to Running, ${N} pods at once (ms, per pod) | ${dn.p50.toFixed(0)} | ${dn.p90.toFixed(0)} | ${dn.p99.toFixed(0)} | ${dn.max.toFixed(0)} |`,
-      '',
-      `all ${N} Running after ${(allMs / 1000).toFixed(1)} s; agent RSS at ${N} pods: ${rss.toFixed(1)} MiB`,
-      `agent CPU: ${startCpu.toFixed(2)} s for the ${N}-pod start; ${(idleCpu * 100).toFixed(1)}% of a core with ${N} pods running`,
-      '',
-    ].join('\n'),
-  );
-  for (const n of names) unlinkSync(join(manifests, `${n}.json`));
-  await waitGone();
+  const report: AgentReport = {
+    kind: 'agent-bench',
+    startedAt,
+    runtime: overDocker ? 'the docker-shim (dockerd 20.10)' : 'containerd 1.6',
+    machine:
+      `${cpus().length}-core VM, load average ${loadavg()[0]!.toFixed(1)} at the end ` +
+      '(other work shares the cores: timings are noisy).',
+    agentFrom: fromDist ? 'dist' : 'source',
+    rounds: ROUNDS,
+    burst: N,
+    single: distribution(single),
+    burstPerPod: distribution(many),
+    burstAllRunningMs: burstMs,
+    burstCpuSec: startCpu,
+    idleCpuCores: idleCpu,
+    memory,
+  };
+  process.stdout.write(agentMarkdown(report));
+  mkdirSync(dirname(jsonFile), { recursive: true });
+  writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  say(`JSON report: ${jsonFile}`);
+  await removeAllPods();
   cri.close();
 } finally {
   agent.kill('SIGTERM');

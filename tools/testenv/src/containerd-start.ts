@@ -51,6 +51,12 @@ export interface StartContainerdOptions {
    * `nsenter --net` (a private dockerd in a node netns puts its containerd there too).
    */
   netnsPath?: string;
+  /**
+   * A cgroup dir (e.g. a testenv `createStackCgroup(...).dir`) containerd joins before it
+   * execs, so it and every shim it spawns are listed in its `cgroup.procs`. The caller
+   * owns the cgroup (creates and removes it). Default: the caller's cgroups.
+   */
+  cgroup?: string;
   log?: Log;
 }
 
@@ -174,6 +180,7 @@ export async function launchContainerd(
       : { command: 'nsenter', args: [`--net=${inNetns}`, '--', 'containerd', ...args] }),
     logFile: join(dir, 'containerd.log'),
     cwd: dir,
+    ...(opts.cgroup !== undefined ? { cgroup: opts.cgroup } : {}),
   });
   const teardown = async (): Promise<void> => {
     const errors: unknown[] = [];

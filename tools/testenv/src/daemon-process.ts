@@ -37,6 +37,22 @@ export function daemonEnv(extra: Record<string, string> = {}): Record<string, st
   return { ...env, NO_PROXY: noProxy, no_proxy: noProxy, ...extra };
 }
 
+/**
+ * The command line that joins cgroup dir `cgroup` (writes its own PID to `cgroup.procs`)
+ * and then execs `command`: the PID stays the daemon's, and everything it forks from its
+ * first instruction on starts in that cgroup.
+ */
+export function inCgroup(
+  cgroup: string,
+  command: string,
+  args: readonly string[],
+): { command: string; args: string[] } {
+  return {
+    command: '/bin/sh',
+    args: ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', cgroup, command, ...args],
+  };
+}
+
 /** Starts `command` with stdout and stderr appended to `logFile`. */
 export function spawnDaemon(opts: {
   name: string;
@@ -45,11 +61,17 @@ export function spawnDaemon(opts: {
   logFile: string;
   cwd: string;
   env?: Record<string, string>;
+  /** A cgroup dir the process joins before it execs (see {@link inCgroup}). */
+  cgroup?: string;
 }): DaemonProcess {
   const fd = openSync(opts.logFile, 'a');
   let child: ChildProcess;
+  const argv =
+    opts.cgroup === undefined
+      ? { command: opts.command, args: [...opts.args] }
+      : inCgroup(opts.cgroup, opts.command, opts.args);
   try {
-    child = spawn(opts.command, opts.args, {
+    child = spawn(argv.command, argv.args, {
       cwd: opts.cwd,
       env: opts.env ?? daemonEnv(),
       stdio: ['ignore', fd, fd],

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -50,6 +50,16 @@ export interface StartDockerShimOptions {
    * agent in that netns reaches it. Default: the test's own netns.
    */
   inNodeNetns?: boolean;
+  /**
+   * A cgroup dir the shim joins before it execs (on every start), e.g. the one its
+   * dockerd runs in, so one `cgroup.procs` lists the whole stack. Caller-owned.
+   */
+  cgroup?: string;
+  /**
+   * Run the built `dist/main.js` (what an operator runs) instead of `src/main.ts` through
+   * tsx; the build must exist. Default false (tests run every package from source).
+   */
+  fromDist?: boolean;
   log?: Log;
 }
 
@@ -66,11 +76,14 @@ export async function startDockerShim(opts: StartDockerShimOptions): Promise<Doc
   const socket = join(dir, 'shim.sock');
   const stateDir = join(dir, 'state');
   const logFile = join(dir, 'shim.log');
+  const entry = opts.fromDist
+    ? [join(APP, 'dist/main.js')]
+    : ['--conditions=source', '--import', 'tsx', join(APP, 'src/main.ts')];
+  if (opts.fromDist && !existsSync(entry[0]!)) {
+    throw new Error(`startDockerShim: ${entry[0]} is missing (build apps/docker-shim first)`);
+  }
   const args = [
-    '--conditions=source',
-    '--import',
-    'tsx',
-    join(APP, 'src/main.ts'),
+    ...entry,
     `--listen=unix://${socket}`,
     `--docker-endpoint=unix://${opts.dockerd.socket}`,
     `--state-dir=${stateDir}`,
@@ -95,6 +108,7 @@ export async function startDockerShim(opts: StartDockerShimOptions): Promise<Doc
       logFile,
       cwd: APP,
       env,
+      ...(opts.cgroup !== undefined ? { cgroup: opts.cgroup } : {}),
     });
     await waitUntilReady(child, `a connection on ${socket}`, () => socketAccepts(socket), 60_000);
     log(`docker shim serving on ${socket} (pid ${child.pid})`);

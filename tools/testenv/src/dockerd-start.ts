@@ -64,6 +64,12 @@ export interface StartDockerdOptions {
    * into it.
    */
   network?: { podCidr: string; registryHost?: string };
+  /**
+   * A cgroup dir (e.g. a testenv `createStackCgroup(...).dir`) that dockerd and its
+   * containerd join before they exec: with them every containerd-shim they spawn. The
+   * caller owns the cgroup (creates and removes it). Default: the caller's cgroups.
+   */
+  cgroup?: string;
   log?: Log;
 }
 
@@ -138,6 +144,7 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dock
       dir: join(dir, 'containerd'),
       cri: false,
       log,
+      ...(opts.cgroup !== undefined ? { cgroup: opts.cgroup } : {}),
       ...(netnsPath !== undefined ? { netnsPath } : {}),
     });
     containerdDaemon = launched.daemon;
@@ -171,6 +178,7 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dock
         : { command: 'nsenter', args: [`--net=${netnsPath}`, '--', 'dockerd', ...args] }),
       logFile: join(dir, 'dockerd.log'),
       cwd: dir,
+      ...(opts.cgroup !== undefined ? { cgroup: opts.cgroup } : {}),
     });
     await Promise.all([
       waitUntilReady(dockerd, `GET /_ping on ${socket}`, () => pingOk(socket), 60_000),

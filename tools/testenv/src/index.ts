@@ -46,3 +46,6 @@ export { startAuthProxy } from './registry-auth-proxy.js';
 export type { Registry, StartRegistryOptions } from './registry-start.js';
 /** Starts a private docker-registry on 127.0.0.1:<free port>. */
 export { startRegistry } from './registry-start.js';
+export type { StackCgroup } from './stack-cgroup.js';
+/** A cgroup per runtime stack (daemons + shims), for honest memory accounting. */
+export { cgroupProcs, createStackCgroup, stackCgroupHierarchy } from './stack-cgroup.js';

@@ -35,7 +35,9 @@ for (const top of roots) {
   }
 }
 for (const f of long.sort((a, b) => b.lines - a.lines)) {
-  console.log(`${String(f.lines).padStart(5)}  ${f.file}  ${f.reason ?? 'NO REASON GIVEN'}`);
+  process.stdout.write(
+    `${String(f.lines).padStart(5)}  ${f.file}  ${f.reason ?? 'NO REASON GIVEN'}\n`,
+  );
 }
-console.log(`${long.length} source files over ${LIMIT} lines, ${bad} without a reason`);
+process.stdout.write(`${long.length} source files over ${LIMIT} lines, ${bad} without a reason\n`);
 process.exit(bad > 0 ? 1 : 0);

@@ -7,10 +7,12 @@ import {
   encodeGoAway,
   encodePing,
   encodeRstStream,
+  encodeSettings,
   encodeSynStream,
   FrameDecoder,
   GoAwayStatus,
   RstStatus,
+  SettingId,
   type SpdyFrame,
 } from './spdy-frame.js';
 import { HeaderCompressor } from './spdy-header-block.js';
@@ -117,6 +119,35 @@ describe('SpdySession', () => {
       .reduce((n, f) => n + (f as { data: Buffer }).data.length, 0);
     expect(bytes).toBe(300 * 1024);
     expect(peer.frames.some((f) => f.type === 'syn_reply')).toBe(true);
+  });
+
+  it('credits windows only to a peer that does flow control, in one write per half window', async () => {
+    const peer = await rawPeer();
+    const got: Buffer[] = [];
+    peer.server.on('stream', (s: SpdyStream) => {
+      s.accept();
+      s.on('data', (d: Buffer) => got.push(d));
+    });
+    const received = async (n: number) => {
+      while (got.reduce((t, d) => t + d.length, 0) < n) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 20));
+    };
+    const updates = () => peer.frames.filter((f) => f.type === 'window_update' && f.streamId !== 0);
+    // Go's spdystream: no SETTINGS, no WINDOW_UPDATE. It gets no credit (it would ignore it,
+    // and a write after its server closed the connection costs the frames still unread).
+    await peer.syn(1, { streamtype: 'stdout' });
+    await peer.waitFor((f) => f.type === 'syn_reply');
+    peer.raw.write(encodeData(1, Buffer.alloc(100 * 1024, 1), false));
+    await received(100 * 1024);
+    expect(updates()).toEqual([]);
+    // A peer that says it counts windows gets credit, per 32 KiB consumed, not per chunk.
+    peer.raw.write(encodeSettings([{ id: SettingId.INITIAL_WINDOW_SIZE, flags: 0, value: 65536 }]));
+    for (let i = 0; i < 8; i++) peer.raw.write(encodeData(1, Buffer.alloc(1024, 2), false));
+    await received(108 * 1024);
+    expect(updates()).toEqual([]);
+    peer.raw.write(encodeData(1, Buffer.alloc(40 * 1024, 3), false));
+    await received(148 * 1024);
+    expect(updates()).toEqual([{ type: 'window_update', streamId: 1, delta: 48 * 1024 }]);
   });
 
   it('answers pings in both directions', async () => {

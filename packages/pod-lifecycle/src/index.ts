@@ -2,6 +2,8 @@
  * @capstan/pod-lifecycle — the kubelet's core as a library: what runs a node's pods through
  * any CRI runtime once something has said which pods it should run.
  *
+ * - {@link PodLifecycle}: all of it composed (workers, PLEG, probes, housekeeping, eviction,
+ *   node conditions) for an agent that only brings pod sources, config and an API.
  * - {@link PodRegistry}: the desired pods and their status, watch events, checkpoints.
  * - {@link PodWorkers} and {@link syncPod}: one serial worker per pod, each sync making the
  *   runtime match the spec in the kubelet's steps: {@link computePodActions} (pure), kill
@@ -11,7 +13,8 @@
  *   back-off; {@link admit}: the kubelet's admission reasons.
  * - Building blocks: {@link sandboxConfig} and {@link containerConfig} (CRI configs),
  *   {@link containerEnv} (environments), {@link setUpVolumes}, {@link ensureImage},
- *   {@link collectImages} (image GC), {@link podStatus}.
+ *   {@link collectImages} (image GC), {@link podStatus}; {@link GenericPleg} and
+ *   {@link followContainerEvents} (PLEG), {@link startHousekeeping}, {@link startEviction}.
  *
  * @packageDocumentation
  */
@@ -24,6 +27,17 @@ export {
   podResources,
   sandboxConfig,
 } from './cri-config.js';
+export {
+  type EvictionWiringOptions,
+  type LifecycleCgroups,
+  type LifecycleEvictionOptions,
+  startEviction,
+} from './eviction-wiring.js';
+export {
+  type ContainerLogRotator,
+  type HousekeepingOptions,
+  startHousekeeping,
+} from './housekeeping.js';
 export {
   collectImages,
   type ImageGcOptions,
@@ -41,6 +55,8 @@ export {
 } from './image-pull.js';
 export { type LocalKind, localObjectDir, localObjects } from './local-objects.js';
 export { type LifecycleLogger, silentLogger } from './logger.js';
+export { type EventedPlegOptions, followContainerEvents } from './pleg-evented.js';
+export { GenericPleg, type GenericPlegOptions } from './pleg-generic.js';
 export { type AdmitCapacity, admit } from './pod-admission.js';
 export {
   containerEnv,
@@ -50,6 +66,7 @@ export {
   fieldValue,
   resourceValue,
 } from './pod-env.js';
+export { type LifecycleMetrics, PodLifecycle, type PodLifecycleOptions } from './pod-lifecycle.js';
 export {
   ANN_CONTAINER_HASH,
   ANN_INIT,

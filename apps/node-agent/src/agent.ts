@@ -1,7 +1,6 @@
 // The node agent's composition root: builds the components from the options and wires
 // them together. The kubelet's logic lives in @capstan/pod-lifecycle.
 import { mkdirSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createCgroupManager, PodCgroupHierarchy } from '@capstan/cgroups';
 import { openCheckpointStore } from '@capstan/checkpoint';
@@ -12,10 +11,10 @@ import {
   type LifecycleCgroups,
   PodLifecycle,
   PodRegistry,
+  readMachineInfo,
 } from '@capstan/pod-lifecycle';
 import type { Logger } from 'pino';
 import { AgentMetrics } from './agent-metrics.js';
-import { nodeObject } from './agent-node.js';
 import { AgentPods } from './agent-pods.js';
 import { mallocTrim } from './malloc-trim.js';
 import { StaticPodSource } from './sources/static-dir.js';
@@ -97,7 +96,6 @@ export class Agent {
       { runtime: `${v.runtimeName} ${v.runtimeVersion}`, restoredPods: restored },
       'node agent starting',
     );
-    const allocatable = Agent.capacityOf(o.maxPods);
     const lifecycle = new PodLifecycle({
       cri,
       runtimeName: v.runtimeName,
@@ -107,7 +105,10 @@ export class Agent {
       rootDir: o.rootDir,
       podLogsDir: o.podLogsDir,
       configDir: o.configDir,
-      allocatable,
+      machine: readMachineInfo(o.rootDir),
+      maxPods: o.maxPods,
+      runtimeVersion: v.runtimeVersion,
+      kubeletVersion: 'v1.33.0-capstan',
       cgroups,
       eviction: {
         ...o.eviction,
@@ -130,16 +131,7 @@ export class Agent {
     const staticSource = o.staticPodPath
       ? Agent.startStaticSource(o.staticPodPath, o, lifecycle)
       : undefined;
-    const pods = new AgentPods(lifecycle, cri, o.nodeName, () =>
-      nodeObject({
-        cri,
-        options: o,
-        capacity: allocatable,
-        runtime: { name: v.runtimeName, version: v.runtimeVersion },
-        pressure: (type) => lifecycle.pressureCondition(type),
-        healthy: () => lifecycle.healthy().ok,
-      }),
-    );
+    const pods = new AgentPods(lifecycle, cri, o.nodeName, () => lifecycle.node());
     await lifecycle.start();
     return new Agent(o, cri, lifecycle, pods, metrics, staticSource);
   }
@@ -165,11 +157,6 @@ export class Agent {
     });
     source.start();
     return source;
-  }
-
-  /** What pods may use: the machine's CPUs and memory, and maxPods. */
-  private static capacityOf(maxPods: number) {
-    return { cpuMillis: cpus().length * 1000, memoryBytes: BigInt(totalmem()), pods: maxPods };
   }
 
   /** Healthy while relists succeed (the kubelet allows 3 minutes). */

@@ -14,7 +14,8 @@
  * - Building blocks: {@link sandboxConfig} and {@link containerConfig} (CRI configs),
  *   {@link containerEnv} (environments), {@link setUpVolumes}, {@link ensureImage},
  *   {@link collectImages} (image GC), {@link podStatus}; {@link GenericPleg} and
- *   {@link followContainerEvents} (PLEG), {@link startHousekeeping}, {@link startEviction}.
+ *   {@link followContainerEvents} (PLEG), {@link startHousekeeping}, {@link startEviction};
+ *   {@link readMachineInfo} and {@link describeNode}: the Node object from the machine.
  *
  * @packageDocumentation
  */
@@ -55,6 +56,8 @@ export {
 } from './image-pull.js';
 export { type LocalKind, localObjectDir, localObjects } from './local-objects.js';
 export { type LifecycleLogger, silentLogger } from './logger.js';
+export { goArch, type MachineInfo, memTotalBytes, readMachineInfo } from './node-machine.js';
+export { describeNode, type NodeStatusInput } from './node-status.js';
 export { type EventedPlegOptions, followContainerEvents } from './pleg-evented.js';
 export { GenericPleg, type GenericPlegOptions } from './pleg-generic.js';
 export { type AdmitCapacity, admit } from './pod-admission.js';

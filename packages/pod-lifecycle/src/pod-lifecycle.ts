@@ -9,11 +9,13 @@ import {
 import { type ContainerLogRotator, startHousekeeping } from './housekeeping.js';
 import type { ImageGcOptions } from './image-gc.js';
 import type { LifecycleLogger } from './logger.js';
+import type { MachineInfo } from './node-machine.js';
+import { describeNode } from './node-status.js';
 import { followContainerEvents } from './pleg-evented.js';
 import { GenericPleg } from './pleg-generic.js';
 import { type AdmitCapacity, admit } from './pod-admission.js';
 import type { PodRegistry } from './pod-registry.js';
-import type { Pod } from './pod-types.js';
+import type { Node, Pod } from './pod-types.js';
 import { PodWorkers } from './pod-workers.js';
 import { Prober } from './probe-manager.js';
 import { Backoff } from './restart-backoff.js';
@@ -48,8 +50,14 @@ export interface PodLifecycleOptions {
   podLogsDir: string;
   /** Local configMaps and secrets (`<configDir>/configmaps/<ns>/<name>/<key>`, `secrets/`). */
   configDir?: string | undefined;
-  /** What pods may use (admission, resourceFieldRef without a limit). */
-  allocatable: AdmitCapacity;
+  /** The machine (`readMachineInfo`): capacity and the node object's nodeInfo. */
+  machine: MachineInfo;
+  /** Pods this node admits. */
+  maxPods: number;
+  /** The runtime's version from Version (the node's containerRuntimeVersion). */
+  runtimeVersion: string;
+  /** What the node object reports as its kubelet version. */
+  kubeletVersion: string;
   /** Pod cgroups; without them the runtime places pods and eviction does not run. */
   cgroups?: LifecycleCgroups | undefined;
   /** Eviction thresholds (used with `cgroups`). */
@@ -82,8 +90,16 @@ export class PodLifecycle {
   /** Node conditions from the eviction manager (MemoryPressure, DiskPressure, PIDPressure). */
   private readonly pressure = new Map<string, { status: boolean; message: string }>();
 
+  /** What pods may use (admission, resourceFieldRef without a limit): the machine's CPUs and memory, maxPods. */
+  readonly allocatable: AdmitCapacity;
+
   constructor(private readonly o: PodLifecycleOptions) {
     this.registry = o.registry;
+    this.allocatable = {
+      cpuMillis: o.machine.cpuCores * 1000,
+      memoryBytes: o.machine.memoryBytes,
+      pods: o.maxPods,
+    };
     const restartRequests = new Map<string, string>();
     const podCgroups = new Map<string, Promise<string>>();
     this.prober = new Prober(
@@ -106,7 +122,7 @@ export class PodLifecycle {
         ...(o.configDir ? { configDir: o.configDir } : {}),
         // The node's allocatable (as reported on the node object): resourceFieldRef's value
         // for a limit a container does not set.
-        allocatable: o.allocatable,
+        allocatable: this.allocatable,
       },
       pullCredentials: {
         ...(o.configDir ? { configDir: o.configDir } : {}),
@@ -236,7 +252,7 @@ export class PodLifecycle {
     return admit(
       pod,
       this.registry.entries().map((e) => e.pod),
-      this.o.allocatable,
+      this.allocatable,
     );
   }
 
@@ -247,8 +263,18 @@ export class PodLifecycle {
     return true;
   }
 
-  /** A node pressure condition as eviction last set it (absent: no pressure seen). */
-  pressureCondition(type: string): { status: boolean; message: string } | undefined {
-    return this.pressure.get(type);
+  /** The Node object: capacity from the machine, conditions, nodeInfo, images. */
+  node(): Promise<Node> {
+    return describeNode({
+      cri: this.o.cri,
+      nodeName: this.o.nodeName,
+      hostIP: this.o.hostIP,
+      machine: this.o.machine,
+      maxPods: this.o.maxPods,
+      runtime: { name: this.o.runtimeName, version: this.o.runtimeVersion },
+      pressure: (type) => this.pressure.get(type),
+      healthy: this.healthy().ok,
+      kubeletVersion: this.o.kubeletVersion,
+    });
   }
 }

@@ -20,7 +20,7 @@ import { mallocTrim } from './malloc-trim.js';
 import { StaticPodSource } from './sources/static-dir.js';
 import { type LogRotationOptions, rotateLogs } from './sync/log-rotation.js';
 
-/** Everything the agent is told at start: the config (config/config.ts) resolved. */
+/** Everything the agent is told at start: the config resolved (defaults live in config/config.ts). */
 export interface AgentOptions {
   nodeName: string;
   runtimeEndpoint: string;
@@ -38,15 +38,15 @@ export interface AgentOptions {
   hostIP: string;
   logger: Logger;
   /** Container log rotation (the kubelet's containerLogMaxSize / containerLogMaxFiles). */
-  logRotation?: LogRotationOptions;
+  logRotation: LogRotationOptions;
   /** Image GC thresholds (the kubelet's imageGCHigh/LowThresholdPercent). */
-  imageGc?: ImageGcOptions;
-  /** How often rotation and GC run. Default 10 s. */
-  housekeepingPeriodMs?: number;
+  imageGc: ImageGcOptions;
+  /** How often rotation and GC run. */
+  housekeepingPeriodMs: number;
   /** Eviction thresholds in the kubelet's syntax; eviction runs when pod cgroups are on. */
-  eviction?: EvictionSettings;
+  eviction: EvictionSettings;
   /** The cgroup whose memory is the node's ('/' on a real node); pod cgroups go under it. */
-  nodeCgroup?: string;
+  nodeCgroup: string;
 }
 
 /** The node agent: pod sources and the lifecycle, and the PodManager the API serves. */
@@ -110,20 +110,11 @@ export class Agent {
       runtimeVersion: v.runtimeVersion,
       kubeletVersion: 'v1.33.0-capstan',
       cgroups,
-      eviction: {
-        ...o.eviction,
-        hard:
-          o.eviction?.hard ??
-          'memory.available<100Mi,nodefs.available<10%,imagefs.available<15%,nodefs.inodesFree<5%',
-        nodeCgroup: o.nodeCgroup ?? '/',
-      },
+      eviction: { ...o.eviction, nodeCgroup: o.nodeCgroup },
       relistPeriodMs: o.relistPeriodMs,
-      housekeepingPeriodMs: o.housekeepingPeriodMs ?? 10_000,
-      imageGc: o.imageGc ?? { highThresholdPercent: 85, lowThresholdPercent: 80 },
-      logRotation: {
-        rotate: () =>
-          rotateLogs(cri, o.logRotation ?? { maxSize: 10 * 1024 * 1024, maxFiles: 5 }, o.logger),
-      },
+      housekeepingPeriodMs: o.housekeepingPeriodMs,
+      imageGc: o.imageGc,
+      logRotation: { rotate: () => rotateLogs(cri, o.logRotation, o.logger) },
       afterHousekeeping: mallocTrim,
       metrics: metrics.lifecycle,
       logger: o.logger,

@@ -51,18 +51,14 @@ export interface AgentOptions {
 
 /** The node agent: pod sources and the lifecycle, and the PodManager the API serves. */
 export class Agent {
-  readonly metrics: AgentMetrics;
-
   private constructor(
     readonly options: AgentOptions,
     readonly cri: CriClient,
     readonly lifecycle: PodLifecycle,
     readonly pods: AgentPods,
-    metrics: AgentMetrics,
+    readonly metrics: AgentMetrics,
     private readonly staticSource: StaticPodSource | undefined,
-  ) {
-    this.metrics = metrics;
-  }
+  ) {}
 
   /** Connects to the runtime, restores checkpointed pods, and starts every loop. */
   static async start(o: AgentOptions): Promise<Agent> {

@@ -5,7 +5,8 @@ export default defineConfig({
     name: 'pack-test',
     include: ['test/**/*.test.ts'],
     testTimeout: 300_000,
-    // Packing every package runs pnpm once each: slow on a loaded 2-core machine.
+    // beforeAll packs every published package (one `pnpm pack` each): seconds per package on
+    // a loaded 2-core machine.
     hookTimeout: 300_000,
   },
 });

@@ -3,41 +3,45 @@
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { Agent } from './agent.js';
-import { ConfigError, loadConfig, sizeBytes } from './config/config.js';
+import { agentOptions } from './config/agent-options.js';
+import { ConfigError, defaultConfig, describeConfig, loadConfig } from './config/config.js';
 import { startHttpServer } from './http-server.js';
 
-/** A KubeletConfiguration map (`{ memory.available: 100Mi }`) in flag syntax. */
-const flagSyntax = (v: string | Record<string, string>, op: '<' | '=') =>
-  typeof v === 'string'
-    ? v
-    : Object.entries(v)
-        .map(([k, x]) => `${k}${op}${x}`)
-        .join(',');
-
+// Flags name the config field they override; their defaults are the config's (config.ts),
+// shown here and in full after the options. A flag left out never overrides the file.
+const d = defaultConfig();
 const program = new Command('capstan-node-agent')
   .description('Capstan node agent: a standalone kubelet that drives any CRI runtime.')
   .option('--config <file>', 'config file (YAML, KubeletConfiguration field names)')
-  .option('--container-runtime-endpoint <endpoint>', 'CRI endpoint (containerRuntimeEndpoint)')
+  .option(
+    '--container-runtime-endpoint <endpoint>',
+    `CRI endpoint (containerRuntimeEndpoint, default ${d.containerRuntimeEndpoint})`,
+  )
   .option('--pod-manifest-path <dir>', 'static pod directory (staticPodPath)')
-  .option('--root-dir <dir>', 'agent state (rootDir)')
-  .option('--pod-logs-dir <dir>', 'pod log root (podLogsDir)')
+  .option('--root-dir <dir>', `agent state (rootDir, default ${d.rootDir})`)
+  .option('--pod-logs-dir <dir>', `pod log root (podLogsDir, default ${d.podLogsDir})`)
   .option('--config-dir <dir>', 'configMap/secret data for pods (configDir)')
-  .option('--node-name <name>', 'node name (nodeName)')
+  .option('--node-name <name>', `node name (nodeName, default ${d.nodeName})`)
   .option(
     '--cgroup-root <name>',
-    "pod cgroup root, '' to leave cgroups to the runtime (cgroupRoot)",
+    `pod cgroup root, '' to leave cgroups to the runtime (cgroupRoot, default ${d.cgroupRoot})`,
   )
-  .option('--healthz-port <port>', 'healthz/metrics port, 0 for any (healthzPort)', Number)
-  .option('--max-pods <n>', 'pods this node admits (maxPods)', Number)
-  .option('--enable-pod-api', 'serve the local pod API (off by default)')
-  .option('--pod-api-socket <path>', 'unix socket of the pod API')
+  .option(
+    '--healthz-port <port>',
+    `healthz/metrics port, 0 for any (healthzPort, default ${d.healthzPort})`,
+    Number,
+  )
+  .option('--max-pods <n>', `pods this node admits (maxPods, default ${d.maxPods})`, Number)
+  .option('--enable-pod-api', 'serve the local pod API (podApi.enabled, off by default)')
+  .option('--pod-api-socket <path>', `unix socket of the pod API (default ${d.podApi.socket})`)
   .option(
     '--pod-api-port <port>',
     'also serve the pod API on this loopback port (bearer token)',
     Number,
   )
   .option('--kubeconfig <path>', 'where to write a kubeconfig for the pod API')
-  .option('--log-level <level>', 'trace, debug, info, warn, error', 'info');
+  .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+  .addHelpText('after', `\nConfig file fields and their defaults:\n${describeConfig()}\n`);
 
 program.parse();
 const o = program.opts();
@@ -59,47 +63,7 @@ try {
     'podApi.port': o.podApiPort,
     'podApi.kubeconfig': o.kubeconfig,
   });
-  const agent = await Agent.start({
-    nodeName: config.nodeName,
-    runtimeEndpoint: config.containerRuntimeEndpoint,
-    ...(config.imageServiceEndpoint ? { imageEndpoint: config.imageServiceEndpoint } : {}),
-    rootDir: config.rootDir,
-    podLogsDir: config.podLogsDir,
-    ...(config.staticPodPath ? { staticPodPath: config.staticPodPath } : {}),
-    ...(config.configDir ? { configDir: config.configDir } : {}),
-    maxPods: config.maxPods,
-    cgroupRoot: config.cgroupRoot,
-    cgroupDriver: config.cgroupDriver,
-    relistPeriodMs: config.relistPeriodMs,
-    hostIP: config.hostIP,
-    logger,
-    logRotation: {
-      maxSize: sizeBytes(config.containerLogMaxSize),
-      maxFiles: config.containerLogMaxFiles,
-    },
-    imageGc: {
-      highThresholdPercent: config.imageGCHighThresholdPercent,
-      lowThresholdPercent: config.imageGCLowThresholdPercent,
-    },
-    housekeepingPeriodMs: config.housekeepingPeriodMs,
-    nodeCgroup: config.nodeCgroup,
-    eviction: {
-      ...(config.evictionHard ? { hard: flagSyntax(config.evictionHard, '<') } : {}),
-      ...(config.evictionSoft ? { soft: flagSyntax(config.evictionSoft, '<') } : {}),
-      ...(config.evictionSoftGracePeriod
-        ? { softGracePeriod: flagSyntax(config.evictionSoftGracePeriod, '=') }
-        : {}),
-      ...(config.evictionMinimumReclaim
-        ? { minimumReclaim: flagSyntax(config.evictionMinimumReclaim, '=') }
-        : {}),
-      ...(config.evictionPressureTransitionPeriod
-        ? { pressureTransitionPeriod: config.evictionPressureTransitionPeriod }
-        : {}),
-      ...(config.evictionMaxPodGracePeriod !== undefined
-        ? { maxPodGracePeriodSeconds: config.evictionMaxPodGracePeriod }
-        : {}),
-    },
-  });
+  const agent = await Agent.start(agentOptions(config, logger));
   const http = await startHttpServer(agent, config.healthzBindAddress, config.healthzPort);
   const statusHttp = config.statusSocket
     ? await startHttpServer(agent, '', 0, config.statusSocket)

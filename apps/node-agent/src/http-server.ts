@@ -29,18 +29,18 @@ export function startHttpServer(
           return;
         }
         case '/metrics':
-          res.writeHead(200, { 'content-type': agent.metrics.contentType });
-          res.end(await agent.metrics.metrics());
+          res.writeHead(200, { 'content-type': agent.metrics.registry.contentType });
+          res.end(await agent.metrics.registry.metrics());
           return;
         case '/pods': {
           // Serialized once per registry change: pollers (monitoring, tests) get the cached
           // text instead of a deep copy and a fresh JSON text of every pod per request.
-          const rv = agent.resourceVersion();
+          const rv = agent.pods.resourceVersion();
           if (podList?.rv !== rv) {
             podList = {
               rv,
               body: `${JSON.stringify(
-                { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: agent.podsView() },
+                { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: agent.pods.podsView() },
                 null,
                 2,
               )}\n`,
@@ -77,7 +77,7 @@ export function startHttpServer(
 async function summary(agent: Agent) {
   const { stats } = await agent.cri.runtime.listContainerStats({}).catch(() => ({ stats: [] }));
   const byPod = new Map<string, unknown[]>();
-  const pods = agent.list();
+  const pods = agent.pods.list();
   for (const s of stats) {
     const uid = s.attributes?.labels['io.kubernetes.pod.uid'];
     if (!uid) continue;

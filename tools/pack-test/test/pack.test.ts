@@ -132,6 +132,19 @@ const usage: Record<string, { code: string; prints: string }> = {
     console.log('ok', t.signal, signalCondition(t.signal));
   `,
   },
+  '@capstan/pod-lifecycle': {
+    prints: 'ok sync 0 OutOfpods',
+    code: `
+    import { admit, computePodActions, PodRegistry, type Pod } from '@capstan/pod-lifecycle';
+    const pod: Pod = { metadata: { name: 'web' }, spec: { containers: [{ name: 'app', image: 'busybox' }] } };
+    const registry = new PodRegistry();
+    const entry = await registry.upsert(pod, 'api');
+    const actions = computePodActions(entry, { sandboxes: [], containers: [], statuses: new Map() });
+    const attempt = actions.kind === 'sync' ? actions.createSandbox?.attempt : -1;
+    const full = admit(pod, [{ ...pod, metadata: { name: 'other', uid: 'x' } }], { cpuMillis: 1000, memoryBytes: 1n << 30n, pods: 1 });
+    console.log('ok', actions.kind, attempt, full?.reason);
+  `,
+  },
   '@capstan/cri-conformance': {
     prints: 'ok runtime',
     code: `

@@ -2,6 +2,8 @@
 // (/api, /api/v1, /apis; kubectl >= 1.27 asks for aggregated discovery first and falls
 // back to these when the answer is plain application/json) and OpenAPI v3.
 
+import { goArch } from '@capstan/pod-lifecycle';
+
 /** The Kubernetes version this API claims to speak (its REST shapes and kubectl's skew). */
 export const DEFAULT_API_VERSION = '1.33.0';
 
@@ -16,7 +18,7 @@ export function versionInfo(version: string): Record<string, string> {
     buildDate: '1970-01-01T00:00:00Z',
     goVersion: `node${process.versions.node}`,
     compiler: 'capstan',
-    platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+    platform: `${process.platform}/${goArch()}`,
   };
 }
 

@@ -1,13 +1,6 @@
-import type { Node, Pod } from './types.js';
+import type { Node, Pod, PodEvent } from '@capstan/pod-lifecycle';
 
-/** Where a pod came from: a manifest file (static), or the local pod API. */
-export type PodSource = 'file' | 'api';
-
-/** A watch event as the Kubernetes watch API sends it. */
-export interface PodEvent {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED';
-  object: Pod;
-}
+export type { PodEvent, PodSource } from '@capstan/pod-lifecycle';
 
 /** Options of a container log read, as pods/log takes them. */
 export interface LogOptions {

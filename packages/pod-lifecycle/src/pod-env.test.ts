@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { containerEnv, type EnvContext, EnvError, expandVars, fieldValue } from './env.js';
-import type { Container, Pod } from './types.js';
+import { containerEnv, type EnvContext, EnvError, expandVars, fieldValue } from './pod-env.js';
+import type { Container, Pod } from './pod-types.js';
 
 const pod = (c: Partial<Container>, extra: Partial<Pod['spec']> = {}): Pod => ({
   apiVersion: 'v1',

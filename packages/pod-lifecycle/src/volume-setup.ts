@@ -4,10 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 import { type DeepPartial, type Mount, MountPropagation } from '@capstan/cri-api';
-import { EnvError, fieldValue, resourceValue } from '../pod/env.js';
-import { nsOf } from '../pod/pod-naming.js';
-import type { Container, Pod, Volume } from '../pod/types.js';
-import { localObjectDir } from '../sources/local-objects.js';
+import { FailedPreconditionError } from '@capstan/errdefs';
+import { localObjectDir } from './local-objects.js';
+import { EnvError, fieldValue, resourceValue } from './pod-env.js';
+import { nsOf } from './pod-naming.js';
+import type { Container, Pod, Volume } from './pod-types.js';
 
 const run = promisify(execFile);
 
@@ -25,7 +26,7 @@ export interface VolumeOptions {
 }
 
 /** Thrown when a pod's volumes cannot be set up (the pod waits with this reason). */
-export class VolumeError extends Error {}
+export class VolumeError extends FailedPreconditionError {}
 
 const safe = (p: string) => !normalize(p).startsWith('..') && !p.startsWith('/');
 

@@ -19,8 +19,8 @@ import {
   LABEL_POD_UID,
   nsOf,
   podLogDir,
-} from '../pod/pod-naming.js';
-import type { Container, Pod } from '../pod/types.js';
+} from './pod-naming.js';
+import type { Container, Pod } from './pod-types.js';
 
 /** The CRI sandbox config of a pod (the kubelet's generatePodSandboxConfig, trimmed). */
 export function sandboxConfig(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff } from './backoff.js';
+import { Backoff } from './restart-backoff.js';
 
 describe('Backoff', () => {
   it('starts at 10 s, doubles to 5 min, and resets after 10 min of running', () => {

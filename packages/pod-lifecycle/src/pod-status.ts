@@ -4,6 +4,7 @@ import {
   ContainerState as CriState,
   type ContainerStatus as CriStatus,
 } from '@capstan/cri-api';
+import { podResources } from './cri-config.js';
 import type {
   Container,
   ContainerState,
@@ -11,8 +12,7 @@ import type {
   Pod,
   PodCondition,
   PodStatus,
-} from '../pod/types.js';
-import { podResources } from './cri-config.js';
+} from './pod-types.js';
 
 /** What the sync knows about one container name of a pod. */
 export interface ContainerView {

@@ -1,11 +1,17 @@
 import { statfs } from 'node:fs/promises';
-import type { CriClient } from '@capstan/cri-api';
-import type { Logger } from 'pino';
+import type { ImageServiceClient, RuntimeServiceClient } from '@capstan/cri-api';
+import type { LifecycleLogger } from './logger.js';
 
 /** The kubelet's image GC thresholds, in percent of the image filesystem. */
 export interface ImageGcOptions {
   highThresholdPercent: number;
   lowThresholdPercent: number;
+}
+
+/** What image GC needs from the runtime. */
+export interface ImageGcRuntime {
+  runtime: Pick<RuntimeServiceClient, 'listContainers' | 'status'>;
+  image: Pick<ImageServiceClient, 'imageFsInfo' | 'listImages' | 'removeImage'>;
 }
 
 /**
@@ -14,9 +20,9 @@ export interface ImageGcOptions {
  * Returns the IDs removed.
  */
 export async function collectImages(
-  cri: CriClient,
+  cri: ImageGcRuntime,
   opts: ImageGcOptions,
-  logger: Logger,
+  logger: LifecycleLogger,
 ): Promise<string[]> {
   const fs = (await cri.image.imageFsInfo({})).imageFilesystems[0];
   const mount = fs?.fsId?.mountpoint;
@@ -56,7 +62,7 @@ export async function collectImages(
  * The sandbox image the runtime reports in its verbose status (containerd: `info.config`'s
  * `sandboxImage`, the docker-shim marks it pinned instead); none when it says nothing.
  */
-export async function sandboxImages(cri: CriClient): Promise<string[]> {
+export async function sandboxImages(cri: Pick<ImageGcRuntime, 'runtime'>): Promise<string[]> {
   try {
     const st = await cri.runtime.status({ verbose: true });
     const config = JSON.parse(st.info.config ?? '{}') as { sandboxImage?: unknown };

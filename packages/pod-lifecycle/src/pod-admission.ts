@@ -1,14 +1,21 @@
-import type { Pod } from '../pod/types.js';
 import { cpuMillis, memoryBytes } from './cri-config.js';
+import type { Pod } from './pod-types.js';
 
 /** Math.max for bigints. */
 const bigMax = (a: bigint, b: bigint) => (a > b ? a : b);
+
+/** What a node offers pods: CPU, memory and a pod count (its allocatable). */
+export interface AdmitCapacity {
+  cpuMillis: number;
+  memoryBytes: bigint;
+  pods: number;
+}
 
 /** Why a pod cannot run on this node (the kubelet's admission reasons), or undefined. */
 export function admit(
   pod: Pod,
   running: Pod[],
-  capacity: { cpuMillis: number; memoryBytes: bigint; pods: number },
+  capacity: AdmitCapacity,
 ): { reason: string; message: string } | undefined {
   const active = running.filter(
     (p) =>

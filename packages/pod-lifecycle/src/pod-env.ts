@@ -1,12 +1,13 @@
 import { quantityMilli, quantityValue } from '@capstan/cgroups';
+import { InvalidArgumentError } from '@capstan/errdefs';
 import { nsOf } from './pod-naming.js';
-import type { Container, Pod } from './types.js';
+import type { Container, Pod } from './pod-types.js';
 
 /**
  * A container's environment cannot be built (a missing configMap key, an unknown field
  * path...): the kubelet leaves such a container waiting with CreateContainerConfigError.
  */
-export class EnvError extends Error {
+export class EnvError extends InvalidArgumentError {
   readonly reason = 'CreateContainerConfigError';
 }
 

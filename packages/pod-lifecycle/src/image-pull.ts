@@ -1,15 +1,16 @@
 import { readFileSync } from 'node:fs';
-import type { AuthConfig, CriClient, DeepPartial } from '@capstan/cri-api';
+import type { AuthConfig, DeepPartial, ImageServiceClient } from '@capstan/cri-api';
+import { CapstanError, classify } from '@capstan/errdefs';
 import {
   credentialsFor,
   type DockerConfigFormat,
   parseDockerConfig,
   type RegistryCredential,
 } from '@capstan/image-id';
-import type { Logger } from 'pino';
-import { nsOf } from '../pod/pod-naming.js';
-import type { Container, Pod } from '../pod/types.js';
-import { localObjectDir, localObjects } from '../sources/local-objects.js';
+import { localObjectDir, localObjects } from './local-objects.js';
+import type { LifecycleLogger } from './logger.js';
+import { nsOf } from './pod-naming.js';
+import type { Container, Pod } from './pod-types.js';
 
 /** Where pull credentials come from. */
 export interface PullCredentialOptions {
@@ -22,16 +23,31 @@ export interface PullCredentialOptions {
   nodeConfigFile?: string;
 }
 
+/** What pulling needs from the runtime's image service. */
+export interface ImagePullRuntime {
+  image: Pick<ImageServiceClient, 'pullImage' | 'imageStatus'>;
+}
+
 /** A pull that failed; the message names what was tried, never a password. */
-export class ImagePullError extends Error {
+export class ImagePullError extends CapstanError {
   /** The container's waiting reason, as the kubelet words it. */
   readonly reason: 'ErrImagePull' | 'ErrImageNeverPull';
+  /** Its kind is the cause's (a NOT_FOUND pull stays not-found); never-pull is a precondition. */
   constructor(
     message: string,
     options?: ErrorOptions & { reason?: 'ErrImagePull' | 'ErrImageNeverPull' },
   ) {
-    super(message, options);
-    this.reason = options?.reason ?? 'ErrImagePull';
+    const reason = options?.reason ?? 'ErrImagePull';
+    super(
+      reason === 'ErrImageNeverPull'
+        ? 'failed-precondition'
+        : options?.cause === undefined
+          ? 'unavailable'
+          : classify(options.cause),
+      message,
+      options,
+    );
+    this.reason = reason;
   }
 }
 
@@ -48,7 +64,7 @@ const SECRET_KEYS: [string, DockerConfigFormat][] = [
 export function podLogins(
   pod: Pod,
   o: PullCredentialOptions,
-  logger: Logger,
+  logger: LifecycleLogger,
 ): RegistryCredential[] {
   const out: RegistryCredential[] = [];
   const secrets = localObjects(o.configDir);
@@ -108,7 +124,7 @@ const authConfig = (c: RegistryCredential): DeepPartial<AuthConfig> => ({
  * the last error is the answer.
  */
 export async function pullImage(
-  cri: CriClient,
+  cri: ImagePullRuntime,
   image: string,
   logins: readonly RegistryCredential[],
 ): Promise<void> {
@@ -143,7 +159,7 @@ export function pullPolicy(c: Container): string {
 
 /** Makes `c.image` present per its pull policy, with the pod's logins. */
 export async function ensureImage(
-  cri: CriClient,
+  cri: ImagePullRuntime,
   c: Container,
   logins: () => readonly RegistryCredential[],
 ): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Pod } from './types.js';
+import type { Pod } from './pod-types.js';
 
 /** Labels the agent puts on CRI sandboxes and containers (the kubelet's names). */
 export const LABEL_POD_UID = 'io.kubernetes.pod.uid';

@@ -1,9 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { CheckpointStore } from '@capstan/checkpoint';
-import type { PodEvent, PodSource } from './pod-manager.js';
 import { keyOf, nsOf } from './pod-naming.js';
-import type { Pod, PodStatus } from './types.js';
+import type { Pod, PodStatus } from './pod-types.js';
+
+/** Where a pod came from: a manifest file (static), or the local pod API. */
+export type PodSource = 'file' | 'api';
+
+/** A watch event as the Kubernetes watch API sends it. */
+export interface PodEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: Pod;
+}
+
+/**
+ * Where API pods are kept across restarts: the part of `@capstan/checkpoint`'s
+ * `CheckpointStore` the registry uses (any durable keyed store fits).
+ */
+export interface PodCheckpoints {
+  list(): Promise<{ keys: readonly string[] }>;
+  get(key: string): Promise<unknown>;
+  put(key: string, value: unknown): Promise<void>;
+  remove(key: string): Promise<unknown>;
+}
 
 /** One pod the agent is responsible for. */
 export interface PodEntry {
@@ -25,7 +43,7 @@ export class PodRegistry {
   private readonly events = new EventEmitter<{ event: [PodEvent]; changed: [PodEntry] }>();
   private readonly history: { rv: number; event: PodEvent }[] = [];
 
-  constructor(private readonly checkpoints?: CheckpointStore<unknown>) {
+  constructor(private readonly checkpoints?: PodCheckpoints) {
     this.events.setMaxListeners(0);
   }
 

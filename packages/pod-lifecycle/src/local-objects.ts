@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EnvContext } from '../pod/env.js';
+import type { EnvContext } from './pod-env.js';
 
 // ConfigMaps and secrets for pods without an API server: one directory per object,
 // `<configDir>/configmaps/<namespace>/<name>/<key>` and `<configDir>/secrets/...` likewise.

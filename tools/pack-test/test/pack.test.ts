@@ -1,35 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildProject, packAll, published } from './pack-project.js';
 
 // Every published package, packed as it would be published, installs with plain npm into a
 // project outside the workspace, imports at run time, and type-checks against its .d.ts.
 
-const root = join(import.meta.dirname, '../../..');
 const scratch = mkdtempSync(join(tmpdir(), 'capstan-pack-'));
 const out = join(scratch, 'tarballs');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let tarballs: string[] = [];
 // Every package is packed first: a package's Capstan dependencies install from these
 // tarballs, since nothing is published to the registry.
 beforeAll(() => {
-  for (const p of published) {
-    // pnpm pack rewrites workspace:* ranges to real versions, as publishing would.
-    execFileSync('pnpm', ['pack', '--pack-destination', out], { cwd: p.dir, stdio: 'pipe' });
-  }
+  tarballs = packAll(out);
 });
-
-interface Pkg {
-  name: string;
-  dir: string;
-  private?: boolean;
-}
-const published: Pkg[] = readdirSync(join(root, 'packages'))
-  .map((d) => join(root, 'packages', d))
-  .filter((dir) => existsSync(join(dir, 'package.json')))
-  .map((dir) => ({ ...JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')), dir }))
-  .filter((p: Pkg) => !p.private);
 
 /** A usage of each package's public API (must type-check and run), and what it prints. */
 const usage: Record<string, { code: string; prints: string }> = {
@@ -164,60 +151,12 @@ describe('packages work outside the monorepo', () => {
   it.each(published.map((p) => p.name))(
     '%s packs, installs with npm, imports with types',
     (name) => {
-      const tarballs = readdirSync(out)
-        .filter((f) => f.endsWith('.tgz'))
-        .map((f) => join(out, f));
       const project = join(scratch, name.replace(/[@/]/g, '_'));
-      execFileSync('mkdir', ['-p', project]);
-      writeFileSync(
-        join(project, 'package.json'),
-        JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
-      );
-      execFileSync(
-        'npm',
-        [
-          'install',
-          '--no-audit',
-          '--no-fund',
-          '--loglevel=error',
-          ...tarballs,
-          `typescript@${tsVersion()}`,
-          '@types/node@24',
-        ],
-        { cwd: project, stdio: 'pipe' },
-      );
-      writeFileSync(join(project, 'use.mts'), usage[name]!.code);
-      writeFileSync(
-        join(project, 'tsconfig.json'),
-        JSON.stringify({
-          compilerOptions: {
-            target: 'ES2023',
-            module: 'NodeNext',
-            moduleResolution: 'NodeNext',
-            strict: true,
-            noEmit: false,
-            outDir: 'out',
-            types: ['node'],
-            skipLibCheck: false,
-          },
-          include: ['use.mts'],
-        }),
-      );
-      execFileSync(join(project, 'node_modules/.bin/tsc'), ['-p', '.'], {
-        cwd: project,
-        stdio: 'pipe',
-      });
+      const main = buildProject(project, tarballs, usage[name]!.code);
       // Each usage gets a scratch directory of its own as argv[2] (cri-api: a socket path).
       const arg = name === '@capstan/cri-api' ? join(project, 'x.sock') : project;
-      const stdout = execFileSync(process.execPath, [join(project, 'out/use.mjs'), arg], {
-        cwd: project,
-      }).toString();
+      const stdout = execFileSync(process.execPath, [main, arg], { cwd: project }).toString();
       expect(stdout).toContain(usage[name]!.prints);
     },
   );
 });
-
-function tsVersion(): string {
-  return JSON.parse(readFileSync(join(root, 'node_modules/typescript/package.json'), 'utf8'))
-    .version;
-}

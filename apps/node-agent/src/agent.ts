@@ -677,6 +677,7 @@ export class Agent implements PodManager {
       timestamps: opts.timestamps ?? false,
       follow: opts.follow ?? false,
       done,
+      logger: this.options.logger,
     });
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,5 +39,24 @@ describe('readContainerLog (pods/log)', () => {
       { tailLines: 2, timestamps: true },
     );
     expect(lines).toEqual([`${T2} two\n`, `${T3} three\n`]);
+  });
+
+  it('follows the log across a rotation (rename + new file) until the container is done', async () => {
+    const path = join(dir, 'follow.log');
+    writeFileSync(path, `${T1} stdout P before-\n`);
+    let exited = false;
+    const got: string[] = [];
+    const reading = (async () => {
+      for await (const l of readContainerLog(path, { follow: true, done: async () => exited }))
+        got.push(l);
+    })();
+    await new Promise((r) => setTimeout(r, 50));
+    appendFileSync(path, `${T2} stderr F err\n`);
+    renameSync(path, `${path}.20240501T100000.000Z`);
+    writeFileSync(path, `${T3} stdout F rotation\n${T4} stdout F after\n`);
+    await new Promise((r) => setTimeout(r, 450));
+    exited = true;
+    await reading;
+    expect(got).toEqual(['err\n', 'before-rotation\n', 'after\n']);
   });
 });

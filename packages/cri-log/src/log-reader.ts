@@ -126,7 +126,10 @@ export async function* readCriLog(
         }
       }
     };
-    for (;;) {
+    // Up to the size the file had when opened: a writer faster than this reader cannot
+    // hold the first lines back.
+    const initialSize = await file.size();
+    while (file.position < initialSize) {
       const chunk = await read();
       if (chunk.length === 0) break;
       collect(decoder.push(chunk));
@@ -213,6 +216,14 @@ class LogCursor {
     readonly handle: FileHandle,
     readonly ino: number,
   ) {}
+
+  get position(): number {
+    return this.#pos;
+  }
+
+  async size(): Promise<number> {
+    return (await this.handle.stat()).size;
+  }
 
   /** The next bytes (empty at the end). A file truncated under the cursor is read from 0. */
   async read(): Promise<Buffer> {

@@ -1,14 +1,11 @@
-import { type FileHandle, open, stat } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ContainerState, type RuntimeServiceClient } from '@capstan/cri-api';
+import { type CriLogEntry, isNotFound, readCriLog, renderCriLogEntry } from '@capstan/cri-log';
 import { type Command, InvalidArgumentError as FlagError } from 'commander';
 import { CliError } from './cli-errors.js';
 import type { Io } from './cli-io.js';
 import type { Session } from './cli-session.js';
 import { parseDuration } from './config/cli-config.js';
 import { IdResolver } from './id-resolve.js';
-import { CriLogParser, type LogLine, renderLogLine } from './log-cri.js';
 
 interface LogsOptions {
   follow?: boolean;
@@ -35,64 +32,10 @@ export function parseSince(value: string, nowMs = Date.now()): number {
   }
 }
 
-const POLL_MS = 200;
-
-async function readNew(handle: FileHandle, from: number): Promise<Buffer> {
-  const { size } = await handle.stat();
-  if (size <= from) return Buffer.alloc(0);
-  const buf = Buffer.alloc(size - from);
-  const { bytesRead } = await handle.read(buf, 0, buf.length, from);
-  return buf.subarray(0, bytesRead);
-}
-
-function emit(io: Io, lines: readonly LogLine[], timestamps: boolean): void {
-  for (const line of lines) {
-    const text = renderLogLine(line, timestamps);
-    if (line.stream === 'stderr') io.err(text);
-    else io.out(text);
-  }
-}
-
-/**
- * Follows a log file as the runtime appends to it, until the container stops running.
- * A rotated (new inode) or truncated file is read from its start, after what was left in
- * the old one.
- */
-async function follow(
-  path: string,
-  start: { handle: FileHandle; pos: number; decoder: StringDecoder },
-  running: () => Promise<boolean>,
-  onText: (text: string) => void,
-): Promise<void> {
-  let { handle, pos } = start;
-  const { decoder } = start;
-  let ino = (await handle.stat()).ino;
-  try {
-    for (;;) {
-      const fresh = await readNew(handle, pos);
-      if (fresh.length > 0) {
-        pos += fresh.length;
-        onText(decoder.write(fresh));
-        continue;
-      }
-      const now = await stat(path).catch(() => undefined);
-      if (now && (now.ino !== ino || now.size < pos)) {
-        await handle.close();
-        handle = await open(path, 'r');
-        ino = (await handle.stat()).ino;
-        pos = 0;
-        continue;
-      }
-      if (!(await running())) {
-        const last = await readNew(handle, pos);
-        onText(decoder.write(last) + decoder.end());
-        return;
-      }
-      await sleep(POLL_MS);
-    }
-  } finally {
-    await handle.close();
-  }
+function emit(io: Io, line: CriLogEntry, timestamps: boolean): void {
+  const text = renderCriLogEntry(line, timestamps);
+  if (line.stream === 'stderr') io.err(text);
+  else io.out(text);
 }
 
 async function isRunning(rt: RuntimeServiceClient, containerId: string): Promise<boolean> {
@@ -122,41 +65,26 @@ export function registerLogsCommand(program: Command, session: Session): void {
           `container ${container} has no log file: its pod sets no log_directory or it has no log_path`,
         );
       }
-      let handle: FileHandle;
+      // The format, tail, since and following across rotations are @capstan/cri-log's.
+      const lines = readCriLog(path, {
+        ...(opts.tail >= 0 ? { tailLines: opts.tail } : {}),
+        ...(sinceMs !== undefined ? { since: new Date(sinceMs) } : {}),
+        follow: !!opts.follow,
+        until: async () => !(await isRunning(rt, containerId)),
+      })[Symbol.asyncIterator]();
+      let next: IteratorResult<CriLogEntry>;
       try {
-        handle = await open(path, 'r');
+        next = await lines.next();
       } catch (err) {
+        const cause = isNotFound(err) ? (err as Error).cause : err;
         throw new CliError(
-          `log file ${path} of container ${container}: cannot read it (${(err as NodeJS.ErrnoException).code})`,
+          `log file ${path} of container ${container}: cannot read it (${(cause as NodeJS.ErrnoException).code})`,
         );
       }
-      const parser = new CriLogParser();
       const timestamps = !!opts.timestamps;
-      const keep = (l: LogLine) => sinceMs === undefined || Date.parse(l.timestamp) >= sinceMs;
-      let first: Buffer;
-      try {
-        first = await readNew(handle, 0);
-      } catch (err) {
-        await handle.close();
-        throw err;
+      while (!next.done) {
+        emit(session.io, next.value, timestamps);
+        next = await lines.next();
       }
-      const decoder = new StringDecoder('utf8');
-      // One decoder for the whole read, so a character split across reads stays whole.
-      let lines = parser.push(decoder.write(first) + (opts.follow ? '' : decoder.end()));
-      if (!opts.follow) lines.push(...parser.flush());
-      lines = lines.filter(keep);
-      if (opts.tail >= 0) lines = lines.slice(Math.max(0, lines.length - opts.tail));
-      emit(session.io, lines, timestamps);
-      if (!opts.follow) {
-        await handle.close();
-        return;
-      }
-      await follow(
-        path,
-        { handle, pos: first.length, decoder },
-        () => isRunning(rt, containerId),
-        (text) => emit(session.io, parser.push(text).filter(keep), timestamps),
-      );
-      emit(session.io, parser.flush().filter(keep), timestamps);
     });
 }

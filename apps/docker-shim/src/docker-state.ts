@@ -1,6 +1,6 @@
 import type { ContainerLiveState } from '@capstan/cri-server';
 import type Docker from 'dockerode';
-import { rfc3339ToNs } from './log-format.js';
+import { dockerTimeToNs } from './log-format.js';
 
 /**
  * A Docker container's state as the CRI sees it. Exit reasons as the kubelet knows them:
@@ -9,8 +9,8 @@ import { rfc3339ToNs } from './log-format.js';
  */
 export function containerLiveState(info: Docker.ContainerInspectInfo): ContainerLiveState {
   const s = info.State;
-  const startedAt = rfc3339ToNs(s.StartedAt);
-  const finishedAt = rfc3339ToNs(s.FinishedAt);
+  const startedAt = dockerTimeToNs(s.StartedAt);
+  const finishedAt = dockerTimeToNs(s.FinishedAt);
   const times = { ...(startedAt ? { startedAt } : {}), ...(finishedAt ? { finishedAt } : {}) };
   if (s.Running || s.Paused || s.Restarting) return { state: 'running', ...times };
   if (s.Status === 'created') return { state: 'created' };

@@ -1,6 +1,7 @@
+import { CriLogFile } from '@capstan/cri-log';
 import type { Logger } from '@capstan/cri-server';
 import type Docker from 'dockerode';
-import { CriLogFile, FrameParser, type LogMessage, RawLineParser } from './log-format.js';
+import { FrameParser, type LogMessage, RawLineParser } from './log-format.js';
 
 /**
  * Follows one container's Docker log stream (`GET /containers/{id}/logs?follow=1&

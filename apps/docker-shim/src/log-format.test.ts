@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CriLogFile, FrameParser, RawLineParser, resumeSince, rfc3339ToNs } from './log-format.js';
+import { dockerTimeToNs, FrameParser, RawLineParser, resumeSince } from './log-format.js';
 
 const frame = (stream: 1 | 2, text: string) => {
   const body = Buffer.from(text);
@@ -27,19 +27,19 @@ describe('FrameParser', () => {
       {
         stream: 'stdout',
         timestamp: '2024-01-02T03:04:05.000000001Z',
-        text: 'hello',
+        content: 'hello',
         partial: false,
       },
       {
         stream: 'stderr',
         timestamp: '2024-01-02T03:04:05.000000002Z',
-        text: 'part',
+        content: 'part',
         partial: true,
       },
       {
         stream: 'stderr',
         timestamp: '2024-01-02T03:04:05.000000003Z',
-        text: 'ial',
+        content: 'ial',
         partial: false,
       },
     ]);
@@ -47,35 +47,28 @@ describe('FrameParser', () => {
   it('reads TTY streams line by line', () => {
     const p = new RawLineParser();
     expect(p.push(Buffer.from('2024-01-02T03:04:05Z a\n2024-01-02T03:04:06Z b'))).toHaveLength(1);
-    expect(p.push(Buffer.from('c\n'))[0]?.text).toBe('bc');
+    expect(p.push(Buffer.from('c\n'))[0]?.content).toBe('bc');
+  });
+  it('drops a message whose time is not RFC3339Nano (it could not be a CRI line)', () => {
+    expect(new FrameParser().push(frame(1, 'yesterday hello\n'))).toEqual([]);
   });
 });
 
-describe('CriLogFile', () => {
-  it('writes CRI lines, reopens after a rename, and says where to resume', () => {
+describe('resumeSince', () => {
+  it("is the file's last line time plus 1 ns as Docker's sec.nanos; undefined without one", () => {
     const path = join(dir, 'c.log');
-    const f = new CriLogFile(path);
-    f.write([
-      {
-        stream: 'stdout',
-        timestamp: '2024-01-02T03:04:05.000000009Z',
-        text: 'one',
-        partial: false,
-      },
-    ]);
-    renameSync(path, `${path}.1`);
-    f.reopen();
-    f.write([
-      { stream: 'stderr', timestamp: '2024-01-02T03:04:06.5Z', text: 'two', partial: true },
-    ]);
-    f.close();
-    expect(readFileSync(`${path}.1`, 'utf8')).toBe('2024-01-02T03:04:05.000000009Z stdout F one\n');
-    expect(readFileSync(path, 'utf8')).toBe('2024-01-02T03:04:06.5Z stderr P two\n');
+    writeFileSync(
+      path,
+      '2024-01-02T03:04:05.000000009Z stdout F one\n2024-01-02T03:04:06.5Z stderr P two\n',
+    );
     expect(resumeSince(path)).toBe(`${Date.parse('2024-01-02T03:04:06Z') / 1000}.500000001`);
     expect(resumeSince(join(dir, 'absent.log'))).toBeUndefined();
+    writeFileSync(path, '');
+    expect(resumeSince(path)).toBeUndefined();
   });
   it('parses RFC3339Nano to nanoseconds, and Docker zero times to undefined', () => {
-    expect(rfc3339ToNs('1970-01-01T00:00:01.000000002Z')).toBe(1_000_000_002n);
-    expect(rfc3339ToNs('0001-01-01T00:00:00Z')).toBeUndefined();
+    expect(dockerTimeToNs('1970-01-01T00:00:01.000000002Z')).toBe(1_000_000_002n);
+    expect(dockerTimeToNs('0001-01-01T00:00:00Z')).toBeUndefined();
+    expect(dockerTimeToNs(undefined)).toBeUndefined();
   });
 });

@@ -1,13 +1,17 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { type CriLogMessage, isNotFound, lastLogTime, parseRfc3339Nano } from '@capstan/cri-log';
 
-/** One Docker log message: a frame of the multiplexed logs stream. */
-export interface LogMessage {
+/**
+ * Docker-specific glue between Docker's container logs stream and a CRI log file; the CRI
+ * format itself (lines, files, reopen) is @capstan/cri-log's.
+ */
+
+/** One Docker log message: a frame of the multiplexed logs stream, as a CRI log message. */
+export interface LogMessage extends CriLogMessage {
   stream: 'stdout' | 'stderr';
   /** RFC3339Nano as Docker wrote it (`timestamps=1`). */
   timestamp: string;
   /** The text without its trailing newline. */
-  text: string;
+  content: string;
   /** No trailing newline: Docker split a long line (16 KiB) and more of it follows. */
   partial: boolean;
 }
@@ -53,49 +57,16 @@ export class RawLineParser {
   }
 }
 
+/** A message whose time is not RFC3339Nano is dropped: it could not be a CRI line. */
 function parseTimestamped(payload: string, stream: LogMessage['stream']): LogMessage | undefined {
   const sp = payload.indexOf(' ');
   if (sp <= 0) return undefined;
   const timestamp = payload.slice(0, sp);
-  let text = payload.slice(sp + 1);
-  const partial = !text.endsWith('\n');
-  if (!partial) text = text.slice(0, -1);
-  return { stream, timestamp, text, partial };
-}
-
-/** `<RFC3339Nano> <stream> <P|F> <text>\n`: one CRI log line. */
-export function criLogLine(m: LogMessage): string {
-  return `${m.timestamp} ${m.stream} ${m.partial ? 'P' : 'F'} ${m.text}\n`;
-}
-
-/** An append-only CRI log file that can be reopened after rotation. */
-export class CriLogFile {
-  #fd: number | undefined;
-
-  constructor(readonly path: string) {
-    this.#open();
-  }
-
-  #open(): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    this.#fd = openSync(this.path, 'a', 0o640);
-  }
-
-  write(messages: readonly LogMessage[]): void {
-    if (this.#fd === undefined || messages.length === 0) return;
-    writeSync(this.#fd, messages.map(criLogLine).join(''));
-  }
-
-  /** Closes the file and opens `path` again (a new file when it was renamed away). */
-  reopen(): void {
-    this.close();
-    this.#open();
-  }
-
-  close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
-  }
+  if (parseRfc3339Nano(timestamp) === undefined) return undefined;
+  let content = payload.slice(sp + 1);
+  const partial = !content.endsWith('\n');
+  if (!partial) content = content.slice(0, -1);
+  return { stream, timestamp, content, partial };
 }
 
 /**
@@ -104,35 +75,20 @@ export class CriLogFile {
  * Undefined when the file is missing or has no line.
  */
 export function resumeSince(path: string): string | undefined {
-  let fd: number;
+  let ns: bigint | undefined;
   try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
+    ns = lastLogTime(path);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
-  try {
-    const size = fstatSync(fd).size;
-    const len = Math.min(size, 256 * 1024);
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    const lines = buf.toString('utf8').split('\n').filter(Boolean);
-    const last = lines.at(-1);
-    if (!last) return undefined;
-    const ns = rfc3339ToNs(last.slice(0, last.indexOf(' ')));
-    if (ns === undefined) return undefined;
-    const next = ns + 1n;
-    return `${next / 1_000_000_000n}.${String(next % 1_000_000_000n).padStart(9, '0')}`;
-  } finally {
-    closeSync(fd);
-  }
+  if (ns === undefined || ns <= 0n) return undefined;
+  const next = ns + 1n;
+  return `${next / 1_000_000_000n}.${String(next % 1_000_000_000n).padStart(9, '0')}`;
 }
 
-/** RFC3339(Nano) to nanoseconds since the epoch; undefined when unparsable or zero. */
-export function rfc3339ToNs(ts: string | undefined): bigint | undefined {
-  if (!ts) return undefined;
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(ts);
-  if (!m) return undefined;
-  const ms = Date.parse(`${m[1]}${m[3]}`);
-  if (Number.isNaN(ms) || ms <= 0) return undefined;
-  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+/** Docker's RFC3339Nano times to nanoseconds; undefined when unparsable or Docker's zero time. */
+export function dockerTimeToNs(ts: string | undefined): bigint | undefined {
+  const ns = ts ? parseRfc3339Nano(ts) : undefined;
+  return ns !== undefined && ns > 0n ? ns : undefined;
 }

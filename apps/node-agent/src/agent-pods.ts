@@ -5,6 +5,7 @@ import {
   nsOf,
   type PodLifecycle,
 } from '@capstan/pod-lifecycle';
+import type { Logger } from 'pino';
 import { readContainerLog } from './pod/pod-logs.js';
 import { type LogOptions, PodApiError, type PodManager } from './pod/pod-manager.js';
 import type { Node, Pod } from './pod/types.js';
@@ -19,6 +20,8 @@ export class AgentPods implements PodManager {
     private readonly cri: CriClient,
     private readonly nodeName: string,
     readonly node: () => Promise<Node>,
+    /** Told about malformed CRI log lines that pods/log skips. */
+    private readonly logger?: Pick<Logger, 'warn'>,
   ) {}
 
   private get registry() {
@@ -148,6 +151,7 @@ export class AgentPods implements PodManager {
       timestamps: opts.timestamps ?? false,
       follow: opts.follow ?? false,
       done,
+      ...(this.logger ? { logger: this.logger } : {}),
     });
   }
 

@@ -118,7 +118,7 @@ export class Agent {
     const staticSource = o.staticPodPath
       ? Agent.startStaticSource(o.staticPodPath, o, lifecycle)
       : undefined;
-    const pods = new AgentPods(lifecycle, cri, o.nodeName, () => lifecycle.node());
+    const pods = new AgentPods(lifecycle, cri, o.nodeName, () => lifecycle.node(), o.logger);
     await lifecycle.start();
     return new Agent(o, cri, lifecycle, pods, metrics, staticSource);
   }

@@ -69,6 +69,21 @@ const usage: Record<string, { code: string; prints: string }> = {
     console.log('ok', (await store.get('a')).n, isCorruptCheckpoint(listing.corrupt[0]));
   `,
   },
+  '@capstan/cri-log': {
+    prints: 'ok a-b 1 not-found',
+    code: `
+    import { CriLogDecoder, readCriLog, isNotFound, type CriLogEntry } from '@capstan/cri-log';
+    const d = new CriLogDecoder();
+    const out: CriLogEntry[] = d.push(Buffer.from('2024-01-01T00:00:00Z stdout P a-\\n2024-01-01T00:00:01Z stdout F:x b\\n'));
+    let kind = '';
+    try {
+      for await (const e of readCriLog(process.argv[2] + '/none.log')) console.log(e.content);
+    } catch (err) {
+      if (isNotFound(err)) kind = err.kind;
+    }
+    console.log('ok', out[0]?.content, out.length, kind);
+  `,
+  },
   '@capstan/image-id': {
     prints: 'ok docker.io/library/busybox:latest busybox',
     code: `

@@ -1,6 +1,5 @@
-import { readdir, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import { ContainerState, type CriClient } from '@capstan/cri-api';
+import { isNotFound, pruneRotatedCriLogs, rotateCriLog } from '@capstan/cri-log';
 import type { Logger } from 'pino';
 
 /** The kubelet's container log rotation settings. */
@@ -15,6 +14,7 @@ export interface LogRotationOptions {
  * One rotation pass (the kubelet's container log manager): every running container whose
  * log is larger than maxSize has it renamed to `<log>.<timestamp>` and the runtime is told
  * to reopen it (ReopenContainerLog); the oldest rotated files beyond maxFiles are removed.
+ * The file mechanics are @capstan/cri-log's; the CRI calls stay here.
  */
 export async function rotateLogs(
   cri: CriClient,
@@ -30,33 +30,23 @@ export async function rotateLogs(
       ?.status;
     const path = status?.logPath;
     if (!path) continue;
-    const size = (await stat(path).catch(() => undefined))?.size ?? 0;
-    if (size > opts.maxSize) {
-      const stamp = new Date()
-        .toISOString()
-        .replace(/[-:]/g, '')
-        .replace(/\.\d+Z$/, 'Z');
-      await rename(path, `${path}.${stamp}`);
-      try {
-        await cri.runtime.reopenContainerLog({ containerId: c.id });
-        rotated++;
-      } catch (err) {
-        // The runtime cannot reopen: put the file back rather than lose its output.
-        await rename(`${path}.${stamp}`, path).catch(() => {});
+    try {
+      const r = await rotateCriLog(path, {
+        ...opts,
+        reopen: async () => {
+          await cri.runtime.reopenContainerLog({ containerId: c.id });
+        },
+      });
+      if (r.rotated) rotated++;
+    } catch (err) {
+      // No live file (not written yet): only keep the rotated ones within maxFiles.
+      if (isNotFound(err)) await pruneRotatedCriLogs(path, opts.maxFiles).catch(() => {});
+      else
         logger.warn(
           { container: c.id.slice(0, 12), err: (err as Error).message },
-          'log rotation failed: ReopenContainerLog',
+          'log rotation failed',
         );
-        continue;
-      }
     }
-    const dir = dirname(path);
-    const prefix = `${basename(path)}.`;
-    const old = (await readdir(dir).catch(() => [] as string[]))
-      .filter((f) => f.startsWith(prefix))
-      .sort();
-    for (const f of old.slice(0, Math.max(0, old.length - (opts.maxFiles - 1))))
-      await unlink(join(dir, f)).catch(() => {});
   }
   return rotated;
 }

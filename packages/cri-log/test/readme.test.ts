@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { readmeExample, runTypeScriptSync } from '@capstan/testenv';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+// The README's example runs as written, prints what the README says it prints, and
+// type-checks under the repository's strict settings.
+
+const pkg = join(import.meta.dirname, '..');
+const work = join(pkg, '.tmp', `readme-${process.pid}`);
+const { code: example, prints: printed } = readmeExample(pkg, 'example');
+const file = join(work, 'example.ts');
+
+beforeAll(() => {
+  mkdirSync(work, { recursive: true });
+  writeFileSync(file, example);
+});
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  try {
+    rmdirSync(join(pkg, '.tmp')); // only when no other run is using it
+  } catch {}
+});
+
+it('README example runs and prints its documented output', () => {
+  const run = runTypeScriptSync(file, { cwd: pkg });
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  expect(run.stdout).toBe(printed);
+});
+
+it('README example type-checks', () => {
+  const tsconfig = join(work, 'tsconfig.json');
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({ extends: '../../tsconfig.json', include: ['example.ts'] }),
+  );
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const run = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--noEmit'], {
+    cwd: pkg,
+    encoding: 'utf8',
+  });
+  expect(run.stdout + run.stderr).toBe('');
+  expect(run.status).toBe(0);
+});

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and every test of the workspace (after tools/setup.sh):
-#   generated CRI code up to date, lint (biome), typecheck (nx), all vitest projects.
+#   generated CRI code up to date, lint (biome), guard rails (import cycles, unused code,
+#   file lengths), typecheck (nx), all vitest projects.
 # Ends with one line `N passed, N failed` summed over all test runs; exits non-zero on
 # any failure.
 set -uo pipefail
@@ -16,6 +17,11 @@ node tools/codegen/cri-proto.mjs --check || status=1
 
 step "lint (biome)"
 pnpm exec biome ci . || status=1
+
+step "guard rails: no import cycle (dpdm), no unused file/export/dependency (knip), no long file without a reason"
+pnpm run -s check:cycles || status=1
+pnpm run -s check:unused || status=1
+pnpm run -s check:lengths || status=1
 
 step "typecheck (nx)"
 pnpm exec nx run-many -t typecheck --outputStyle=static || status=1

@@ -1,3 +1,4 @@
+// length: the one RuntimeBackend over Docker: ID maps, log followers and state shared by all.
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
@@ -12,15 +13,13 @@ import {
   type RuntimeCondition,
 } from '@capstan/cri-api';
 import {
-  CgroupStatsCache,
   type ContainerLiveState,
   type ContainerRecord,
   type ContainerSpec,
-  cgroupOfPid,
   type ExecExit,
+  forwardPort,
   type Logger,
   netnsInode,
-  networkUsage,
   nodeCapabilities,
   type RuntimeBackend,
   removeSandboxFiles,
@@ -28,7 +27,6 @@ import {
   type SandboxSpec,
   type StreamIO,
   sandboxFilesOf,
-  sumUsage,
   writeSandboxFiles,
 } from '@capstan/cri-server';
 import type Docker from 'dockerode';
@@ -37,6 +35,7 @@ import { dockerStatus, fromDocker, isDockerNotFound } from './docker-errors.js';
 import { dockerResources } from './docker-resources.js';
 import { dockerCapabilities, type NodeCaps } from './docker-security.js';
 import { containerLiveState } from './docker-state.js';
+import { DockerStats } from './docker-stats.js';
 import { execSync } from './exec-sync.js';
 import { DockerImages } from './image-backend.js';
 import { LABEL, labelFilter } from './labels.js';
@@ -44,7 +43,6 @@ import { LogFollower } from './log-follower.js';
 import { resumeSince } from './log-format.js';
 import { streamAttach } from './streaming-attach.js';
 import { streamExec } from './streaming-exec.js';
-import { forwardPort } from './streaming-portforward.js';
 
 export interface DockerBackendOptions {
   docker: Docker;
@@ -95,8 +93,7 @@ export class DockerBackend implements RuntimeBackend {
   readonly #byLabel = new Map<string, string>();
   readonly #infraStarted = new Map<string, number>();
   #infraList: { at: number; running: Promise<Set<string>> } | undefined;
-  readonly #stats: CgroupStatsCache;
-  readonly #cgroups = new Map<string, string>();
+  readonly #stats: DockerStats;
   readonly #nodeCaps: NodeCaps;
   /** Containers being created or started now, and when each last changed (ms). */
   readonly #busy = new Set<string>();
@@ -117,7 +114,7 @@ export class DockerBackend implements RuntimeBackend {
       registryConfigDir: o.registryConfigDir ?? '',
       stateDir: o.stateDir,
     });
-    this.#stats = new CgroupStatsCache(o.statsPeriodMs, o.logger);
+    this.#stats = new DockerStats(o.docker, o.statsPeriodMs, o.logger);
     const known = dockerCapabilities(o.version);
     const bounding = nodeCapabilities();
     this.#nodeCaps = o.nodeCaps ?? {
@@ -385,7 +382,7 @@ export class DockerBackend implements RuntimeBackend {
     const id = await this.#dockerId(container.id, container.backend);
     if (id) {
       await this.#removeDocker(id, `RemoveContainer ${container.id}`);
-      this.#cgroups.delete(id);
+      this.#stats.forget(id);
     }
     this.#byLabel.delete(container.id);
     this.#seen.delete(container.id);
@@ -534,33 +531,13 @@ export class DockerBackend implements RuntimeBackend {
     return p;
   }
 
-  // --- stats ------------------------------------------------------------------------------
-
-  async #cgroupOf(dockerId: string): Promise<string | undefined> {
-    const known = this.#cgroups.get(dockerId);
-    if (known) return known;
-    const info = await this.#d
-      .getContainer(dockerId)
-      .inspect()
-      .catch(() => undefined);
-    if (!info?.State.Running || !info.State.Pid) return undefined;
-    const path = cgroupOfPid(info.State.Pid);
-    if (path) this.#cgroups.set(dockerId, path);
-    return path;
-  }
+  // --- stats (read from cgroups: docker-stats.ts) -------------------------------------------
 
   async containerStats(container: ContainerRecord): Promise<DeepPartial<ContainerStats>> {
-    const id = await this.#dockerId(container.id, container.backend);
-    const usage = id ? await this.#stats.usage(await this.#cgroupOf(id)) : {};
-    return {
-      attributes: {
-        id: container.id,
-        metadata: container.config.metadata,
-        labels: container.config.labels,
-        annotations: container.config.annotations,
-      },
-      ...usage,
-    };
+    return this.#stats.containerStats(
+      container,
+      await this.#dockerId(container.id, container.backend),
+    );
   }
 
   async sandboxStats(
@@ -569,23 +546,11 @@ export class DockerBackend implements RuntimeBackend {
   ): Promise<DeepPartial<PodSandboxStats>> {
     const running = containers.filter((c) => c.state === 'running');
     const stats = await Promise.all(running.map((c) => this.containerStats(c)));
-    const parent = sandbox.config.linux?.cgroupParent;
-    const infraId = await this.#dockerId(sandbox.id, sandbox.backend);
-    const infraCg = infraId ? await this.#cgroupOf(infraId) : undefined;
-    const usage = parent
-      ? await this.#stats.usage(parent)
-      : sumUsage([...stats, ...(infraCg ? [await this.#stats.usage(infraCg)] : [])]);
-    const pid = Number(sandbox.backend.pid);
-    const network = pid > 0 && sandbox.network ? networkUsage(pid) : undefined;
-    return {
-      attributes: {
-        id: sandbox.id,
-        metadata: sandbox.config.metadata,
-        labels: sandbox.config.labels,
-        annotations: sandbox.config.annotations,
-      },
-      linux: { ...usage, ...(network ? { network } : {}), containers: stats },
-    };
+    return this.#stats.sandboxStats(
+      sandbox,
+      stats,
+      await this.#dockerId(sandbox.id, sandbox.backend),
+    );
   }
 
   // --- recovery ---------------------------------------------------------------------------

@@ -30,6 +30,7 @@ export { resolveLogPath } from './container-create.js';
 export type { LifecycleEvent } from './core.js';
 export { matchId, newId } from './ids.js';
 export { type Logger, silentLogger } from './logger.js';
+export { type DialOptions, dialInNetns, forwardPort } from './netns-portforward.js';
 export {
   CniPodNetwork,
   type CniPodNetworkOptions,

@@ -1,6 +1,6 @@
 import type { Node, Pod, PodEvent } from '@capstan/pod-lifecycle';
 
-export type { PodEvent, PodSource } from '@capstan/pod-lifecycle';
+export type { PodEvent } from '@capstan/pod-lifecycle';
 
 /** Options of a container log read, as pods/log takes them. */
 export interface LogOptions {

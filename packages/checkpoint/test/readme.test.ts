@@ -1,8 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { readmeExample, runTypeScriptSync } from '@capstan/testenv';
+import { readmeExample, runTypeScriptSync, typeCheckTypeScript } from '@capstan/testenv';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
 // The README's example runs as written, prints what the README says it prints, and
@@ -34,16 +32,7 @@ it('README example runs and prints its documented output', () => {
 });
 
 it('README example type-checks', () => {
-  const tsconfig = join(work, 'tsconfig.json');
-  writeFileSync(
-    tsconfig,
-    JSON.stringify({ extends: '../../tsconfig.json', include: ['example.ts'] }),
-  );
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const run = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--noEmit'], {
-    cwd: pkg,
-    encoding: 'utf8',
-  });
+  const run = typeCheckTypeScript(file, { cwd: pkg });
   expect(run.stdout + run.stderr).toBe('');
   expect(run.status).toBe(0);
 });

@@ -40,7 +40,13 @@ export type { ProcInfo } from './proc-scan.js';
 /** Live processes whose command line, root or cwd is under a dir, plus descendants. */
 export { findProcessesUnder, isAlive } from './proc-scan.js';
 export type { ProvidedTestEnv } from './provided-context.js';
-export { readmeBlock, readmeExample, runTypeScript, runTypeScriptSync } from './readme-examples.js';
+export {
+  readmeBlock,
+  readmeExample,
+  runTypeScript,
+  runTypeScriptSync,
+  typeCheckTypeScript,
+} from './readme-examples.js';
 export type { AuthProxy, StartAuthProxyOptions } from './registry-auth-proxy.js';
 export { startAuthProxy } from './registry-auth-proxy.js';
 export type { Registry, StartRegistryOptions } from './registry-start.js';

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, relative } from 'node:path';
 
 // The one way packages' tests run their README examples: ```ts <tag> blocks, optionally
 // followed by a "prints" block, run with the package's own name resolving to src/.
@@ -52,4 +53,25 @@ export function runTypeScript(file: string, opts: { cwd: string; env?: Record<st
   // 'close', not 'exit': the output is complete once the streams closed.
   const exited = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
   return { child, exited, output: () => out };
+}
+
+/**
+ * Type-checks a TypeScript file under the package's tsconfig (strict settings), with a
+ * tsconfig written beside the file; returns tsc's result (empty output when it passes).
+ */
+export function typeCheckTypeScript(file: string, opts: { cwd: string }) {
+  const dir = dirname(file);
+  const tsconfig = join(dir, 'tsconfig.json');
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({
+      extends: relative(dir, join(opts.cwd, 'tsconfig.json')),
+      include: [basename(file)],
+    }),
+  );
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  return spawnSync(process.execPath, [tsc, '-p', tsconfig, '--noEmit'], {
+    cwd: opts.cwd,
+    encoding: 'utf8',
+  });
 }

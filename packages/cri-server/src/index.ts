@@ -28,6 +28,7 @@ export type {
 } from './backend.js';
 export { resolveLogPath } from './container-create.js';
 export type { LifecycleEvent } from './core.js';
+export { CappedSink, EXEC_OUTPUT_CAP, processTree } from './exec-output.js';
 export { matchId, newId } from './ids.js';
 export { type Logger, silentLogger } from './logger.js';
 export { type DialOptions, dialInNetns, forwardPort } from './netns-portforward.js';

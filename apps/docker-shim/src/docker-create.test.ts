@@ -4,7 +4,7 @@ import {
   NamespaceMode,
   PodSandboxConfig,
 } from '@capstan/cri-api';
-import { SAFE_SYSCTLS } from '@capstan/cri-server';
+
 import { describe, expect, it } from 'vitest';
 import { containerCreateBody, dockerBind, infraCreateBody } from './docker-create.js';
 
@@ -32,7 +32,7 @@ describe('infraCreateBody', () => {
       config: pod({ linux: { sysctls: { 'kernel.shm_rmid_forced': '1' } } }),
       image: 'sha256:x',
       instance: 'i',
-      sysctlWhitelist: SAFE_SYSCTLS,
+      sysctlWhitelist: ['kernel.shm_rmid_forced', 'net.ipv4.tcp_syncookies'],
       oomFloor: 0,
       nodeCaps: caps,
     });

@@ -31,7 +31,7 @@ const program = new Command('capstan-docker-shim')
   .option('--log-level <level>', 'trace|debug|info|warn|error|fatal|silent (default info)')
   .option(
     '--sysctl-whitelist <list>',
-    "sysctls pods may set, comma separated; 'prefix.*' allowed (default: the safe set)",
+    "sysctls the shim applies, comma separated; 'prefix.*' allowed (default '*': every namespaced one)",
   )
   .option('--stats-period <duration>', 'stats cache and refresh period, e.g. 10s (default 10s)')
   .option(

@@ -31,6 +31,7 @@ export interface AgentOptions {
   /** configMap/secret data for pods: <dir>/configmaps/<ns>/<name>/<key>, secrets likewise. */
   configDir?: string;
   maxPods: number;
+  allowedUnsafeSysctls?: readonly string[];
   /** cgroup root of pods (`kubepods` on a real node); '' leaves cgroups to the runtime. */
   cgroupRoot: string;
   cgroupDriver: 'cgroupfs' | 'systemd';
@@ -103,6 +104,7 @@ export class Agent {
       configDir: o.configDir,
       machine: readMachineInfo(o.rootDir),
       maxPods: o.maxPods,
+      allowedUnsafeSysctls: o.allowedUnsafeSysctls,
       runtimeVersion: v.runtimeVersion,
       kubeletVersion: 'v1.33.0-capstan',
       cgroups,

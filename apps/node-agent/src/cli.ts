@@ -32,6 +32,15 @@ const program = new Command('capstan-node-agent')
     Number,
   )
   .option('--max-pods <n>', `pods this node admits (maxPods, default ${d.maxPods})`, Number)
+  .option(
+    '--allowed-unsafe-sysctls <list>',
+    "unsafe sysctls pods may set, comma separated names or 'prefix*' (allowedUnsafeSysctls, default none)",
+    (v: string) =>
+      v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+  )
   .option('--enable-pod-api', 'serve the local pod API (podApi.enabled, off by default)')
   .option('--pod-api-socket <path>', `unix socket of the pod API (default ${d.podApi.socket})`)
   .option(
@@ -58,6 +67,7 @@ try {
     cgroupRoot: o.cgroupRoot,
     healthzPort: o.healthzPort,
     maxPods: o.maxPods,
+    allowedUnsafeSysctls: o.allowedUnsafeSysctls,
     'podApi.enabled': o.enablePodApi,
     'podApi.socket': o.podApiSocket,
     'podApi.port': o.podApiPort,

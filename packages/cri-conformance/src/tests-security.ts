@@ -171,6 +171,23 @@ export const securityTests: ConformanceTest[] = [
   },
   {
     category: 'security',
+    // The kubelet admits unsafe sysctls by --allowed-unsafe-sysctls; the runtime applies
+    // every namespaced one it is given (critest's fs.mqueue.msg_max case).
+    name: 'unsafe namespaced sysctls the kubelet allowed are applied too',
+    async run(t) {
+      const res = await probe(
+        t,
+        'cat /proc/sys/fs/mqueue/msg_max /proc/sys/kernel/msgmax',
+        {},
+        {
+          linux: { sysctls: { 'fs.mqueue.msg_max': '20', 'kernel.msgmax': '12345' } },
+        },
+      );
+      assert.deepEqual(res.out.trim().split(/\s+/), ['20', '12345']);
+    },
+  },
+  {
+    category: 'security',
     name: 'seccomp RuntimeDefault filters, Unconfined does not',
     async run(t) {
       const filtered = await probe(t, 'grep "^Seccomp:" /proc/self/status', {

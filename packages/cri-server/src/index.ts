@@ -71,8 +71,8 @@ export {
   userSpec,
 } from './security-context.js';
 export {
+  ALL_NAMESPACED_SYSCTLS,
   checkSysctls,
-  SAFE_SYSCTLS,
   sysctlAllowed,
   sysctlNamespace,
 } from './security-sysctls.js';

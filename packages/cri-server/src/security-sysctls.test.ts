@@ -1,24 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { checkSysctls, SAFE_SYSCTLS, sysctlAllowed } from './security-sysctls.js';
+import { ALL_NAMESPACED_SYSCTLS, checkSysctls, sysctlAllowed } from './security-sysctls.js';
+
+const SAFE = ['kernel.shm_rmid_forced', 'net.ipv4.tcp_syncookies'];
 
 const pod = { network: false, ipc: false };
 
 describe('checkSysctls', () => {
-  it('accepts the safe set by default, with . or / separators', () => {
+  it('accepts what the list names, with . or / separators', () => {
     expect(
-      checkSysctls(
-        { 'kernel.shm_rmid_forced': '1', 'net/ipv4/tcp_syncookies': '1' },
-        SAFE_SYSCTLS,
-        pod,
-      ),
+      checkSysctls({ 'kernel.shm_rmid_forced': '1', 'net/ipv4/tcp_syncookies': '1' }, SAFE, pod),
     ).toEqual({
       'kernel.shm_rmid_forced': '1',
       'net.ipv4.tcp_syncookies': '1',
     });
   });
   it('refuses a sysctl outside the whitelist', () => {
-    expect(() => checkSysctls({ 'net.core.somaxconn': '1024' }, SAFE_SYSCTLS, pod)).toThrow(
-      /whitelist/,
+    expect(() => checkSysctls({ 'net.core.somaxconn': '1024' }, SAFE, pod)).toThrow(/whitelist/);
+  });
+  it('applies every namespaced sysctl by default (the policy is the agent admission)', () => {
+    expect(
+      checkSysctls(
+        { 'fs.mqueue.msg_max': '20', 'net.core.somaxconn': '1024' },
+        ALL_NAMESPACED_SYSCTLS,
+        pod,
+      ),
+    ).toEqual({ 'fs.mqueue.msg_max': '20', 'net.core.somaxconn': '1024' });
+    expect(() => checkSysctls({ 'vm.swappiness': '1' }, ALL_NAMESPACED_SYSCTLS, pod)).toThrow(
+      /not namespaced/,
     );
   });
   it('allows prefix entries, but never a non-namespaced sysctl', () => {
@@ -29,10 +37,10 @@ describe('checkSysctls', () => {
   });
   it('refuses net.* with host network and IPC sysctls with host IPC', () => {
     expect(() =>
-      checkSysctls({ 'net.ipv4.tcp_syncookies': '1' }, SAFE_SYSCTLS, { network: true, ipc: false }),
+      checkSysctls({ 'net.ipv4.tcp_syncookies': '1' }, SAFE, { network: true, ipc: false }),
     ).toThrow(/host network/);
     expect(() =>
-      checkSysctls({ 'kernel.shm_rmid_forced': '1' }, SAFE_SYSCTLS, { network: false, ipc: true }),
+      checkSysctls({ 'kernel.shm_rmid_forced': '1' }, SAFE, { network: false, ipc: true }),
     ).toThrow(/host IPC/);
   });
 });

@@ -1,21 +1,11 @@
 import { InvalidArgumentError } from '@capstan/cri-api';
 
 /**
- * Kubernetes' "safe" sysctls: namespaced, and unable to affect other pods or the node.
- * The default node whitelist.
+ * Every sysctl a runtime may apply: all namespaced ones, as containerd and cri-o do. Which
+ * of them a pod may ask for is the node agent's admission policy (the kubelet's safe set
+ * plus `--allowed-unsafe-sysctls`); a runtime's own list can only restrict further.
  */
-export const SAFE_SYSCTLS: readonly string[] = [
-  'kernel.shm_rmid_forced',
-  'net.ipv4.ip_local_port_range',
-  'net.ipv4.ip_local_reserved_ports',
-  'net.ipv4.ip_unprivileged_port_start',
-  'net.ipv4.ping_group_range',
-  'net.ipv4.tcp_fin_timeout',
-  'net.ipv4.tcp_keepalive_intvl',
-  'net.ipv4.tcp_keepalive_probes',
-  'net.ipv4.tcp_keepalive_time',
-  'net.ipv4.tcp_syncookies',
-];
+export const ALL_NAMESPACED_SYSCTLS: readonly string[] = ['*'];
 
 const IPC_SYSCTLS = [
   'kernel.msgmax',
@@ -59,7 +49,7 @@ export function checkSysctls(
       throw new InvalidArgumentError(`sysctl ${JSON.stringify(raw)}: not a sysctl name`);
     if (!sysctlAllowed(name, whitelist)) {
       throw new InvalidArgumentError(
-        `sysctl ${name} is not in this node's sysctl whitelist (--sysctl-whitelist)`,
+        `sysctl ${name} is not in this runtime's sysctl whitelist (--sysctl-whitelist)`,
       );
     }
     const ns = sysctlNamespace(name);

@@ -91,6 +91,7 @@ export {
   type PodSource,
 } from './pod-registry.js';
 export { type ContainerView, containerStatus, podStatus } from './pod-status.js';
+export { admitSysctls, SAFE_SYSCTLS } from './pod-sysctls.js';
 /** The subset of Kubernetes' core/v1 Pod and Node objects the lifecycle reads and writes. */
 export type * from './pod-types.js';
 export { PodWorkers } from './pod-workers.js';

@@ -1,4 +1,5 @@
 import { cpuMillis, memoryBytes } from './cri-config.js';
+import { admitSysctls } from './pod-sysctls.js';
 import type { Pod } from './pod-types.js';
 
 /** Math.max for bigints. */
@@ -16,7 +17,10 @@ export function admit(
   pod: Pod,
   running: Pod[],
   capacity: AdmitCapacity,
+  allowedUnsafeSysctls: readonly string[] = [],
 ): { reason: string; message: string } | undefined {
+  const sysctls = admitSysctls(pod, allowedUnsafeSysctls);
+  if (sysctls) return sysctls;
   const active = running.filter(
     (p) =>
       p.metadata.uid !== pod.metadata.uid &&

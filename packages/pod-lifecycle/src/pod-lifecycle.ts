@@ -54,6 +54,8 @@ export interface PodLifecycleOptions {
   machine: MachineInfo;
   /** Pods this node admits. */
   maxPods: number;
+  /** Unsafe sysctls pods may set besides the safe ones: names or `prefix*` patterns. */
+  allowedUnsafeSysctls?: readonly string[] | undefined;
   /** The runtime's version from Version (the node's containerRuntimeVersion). */
   runtimeVersion: string;
   /** What the node object reports as its kubelet version. */
@@ -253,6 +255,7 @@ export class PodLifecycle {
       pod,
       this.registry.entries().map((e) => e.pod),
       this.allocatable,
+      this.o.allowedUnsafeSysctls ?? [],
     );
   }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseStreamingAddress, SAFE_SYSCTLS } from '@capstan/cri-server';
+import { ALL_NAMESPACED_SYSCTLS, parseStreamingAddress } from '@capstan/cri-server';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -35,7 +35,7 @@ export const shimConfigSchema = z
       })
       .strict(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
-    /** Sysctls pods may set: exact names or prefixes ending in `*`. */
+    /** Sysctls the shim applies (default `*`: every namespaced one): names or `prefix*`. */
     sysctlWhitelist: z.array(z.string().min(1)),
     /** How long a stats sample is reused; also the background refresh period. */
     statsPeriod: duration,
@@ -87,7 +87,7 @@ export function defaultConfig(): ShimConfig {
     podInfraContainerImage: 'registry.k8s.io/pause:3.9',
     cni: { confDir: '/etc/cni/net.d', binDirs: ['/opt/cni/bin', '/usr/lib/cni'], netns: '' },
     logLevel: 'info',
-    sysctlWhitelist: [...SAFE_SYSCTLS],
+    sysctlWhitelist: [...ALL_NAMESPACED_SYSCTLS],
     statsPeriod: '10s',
     imagePullProgressDeadline: '1m',
     registryConfigDir: '/etc/capstan/certs.d',
@@ -118,10 +118,11 @@ cni:
   netns: ''
 # trace | debug | info | warn | error | fatal | silent (--log-level).
 logLevel: ${d.logLevel}
-# Sysctls a pod may set: names, or prefixes ending in '*' (--sysctl-whitelist, comma separated).
-# Default: Kubernetes' safe sysctls. Anything else is refused with INVALID_ARGUMENT.
+# Sysctls the shim applies: names, or prefixes ending in '*' (--sysctl-whitelist, comma
+# separated). Default '*': every namespaced sysctl, as containerd and cri-o; which ones a pod
+# may ask for is the node agent's admission (--allowed-unsafe-sysctls). Others: INVALID_ARGUMENT.
 sysctlWhitelist:
-${d.sysctlWhitelist.map((s) => `  - ${s}`).join('\n')}
+${d.sysctlWhitelist.map((s) => `  - ${JSON.stringify(s)}`).join('\n')}
 # Stats samples are reused for this long and refreshed in the background (--stats-period).
 statsPeriod: ${d.statsPeriod}
 # Cancel a pull that made no progress for this long (--image-pull-progress-deadline).

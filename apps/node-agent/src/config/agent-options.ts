@@ -21,6 +21,7 @@ export function agentOptions(config: AgentConfig, logger: Logger): AgentOptions 
     ...(config.staticPodPath ? { staticPodPath: config.staticPodPath } : {}),
     ...(config.configDir ? { configDir: config.configDir } : {}),
     maxPods: config.maxPods,
+    allowedUnsafeSysctls: config.allowedUnsafeSysctls,
     cgroupRoot: config.cgroupRoot,
     cgroupDriver: config.cgroupDriver,
     relistPeriodMs: config.relistPeriodMs,

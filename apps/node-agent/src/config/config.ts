@@ -31,6 +31,10 @@ export const configSchema = z
       .optional()
       .describe('configMaps/secrets for pods: configmaps/<ns>/<name>/<key>, secrets/...'),
     maxPods: z.number().int().positive().max(10_000).default(110).describe('pods admitted'),
+    allowedUnsafeSysctls: z
+      .array(z.string().regex(/^[a-z0-9_.*/-]+$/i, 'a sysctl name or prefix*'))
+      .default([])
+      .describe('unsafe sysctls pods may set besides the safe ones (names or prefix*)'),
     cgroupRoot: z
       .string()
       .default('kubepods')

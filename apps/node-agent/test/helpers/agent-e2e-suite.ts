@@ -69,6 +69,7 @@ export function agentE2eSuite(runtimeName: string, startRuntime: () => Promise<E
         `nodeCgroup: ${nodeCgroup}`,
         'evictionHard: memory.available<200Mi',
         'evictionPressureTransitionPeriod: 2s',
+        'allowedUnsafeSysctls: [kernel.msgmax]',
         'podApi:',
         '  enabled: true',
         `  socket: ${join(dir, 'pod-api.sock')}`,
@@ -275,6 +276,57 @@ export function agentE2eSuite(runtimeName: string, startRuntime: () => Promise<E
       expect(errors[0]!.reason).toContain('metadata.name');
       expect((await pod('web'))?.status?.phase).toBe('Running');
       unlinkSync(join(manifests, 'broken.yaml'));
+    });
+
+    it('applies safe and allowed unsafe sysctls; refuses others with SysctlForbidden before the runtime', async () => {
+      const sleeper = [{ name: 'c', image: env.images.busybox.ref, command: ['sleep', '3600'] }];
+      manifest('sysctl-ok', {
+        securityContext: {
+          sysctls: [
+            { name: 'kernel.shm_rmid_forced', value: '1' },
+            { name: 'kernel.msgmax', value: '12345' },
+          ],
+        },
+        containers: sleeper,
+        terminationGracePeriodSeconds: 1,
+      });
+      manifest('sysctl-forbidden', {
+        securityContext: { sysctls: [{ name: 'fs.mqueue.msg_max', value: '20' }] },
+        containers: sleeper,
+        terminationGracePeriodSeconds: 1,
+      });
+      const ok = await until('sysctl-ok running', async () => {
+        const x = await pod('sysctl-ok');
+        const running =
+          x?.status?.phase === 'Running' && !!x.status.containerStatuses?.[0]?.containerID;
+        return running && x;
+      });
+      const containerId = ok.status!.containerStatuses![0]!.containerID!.split('://')[1]!;
+      const read = await cri.runtime.execSync({
+        containerId,
+        cmd: ['cat', '/proc/sys/kernel/msgmax', '/proc/sys/kernel/shm_rmid_forced'],
+        timeout: 10n,
+      });
+      expect(Buffer.from(read.stdout).toString().split(/\s+/).filter(Boolean)).toEqual([
+        '12345',
+        '1',
+      ]);
+      const bad = await until('sysctl-forbidden Failed', async () => {
+        const x = await pod('sysctl-forbidden');
+        return x?.status?.phase === 'Failed' && x;
+      });
+      expect(bad.status?.reason).toBe('SysctlForbidden');
+      expect(bad.status?.message).toContain('"fs.mqueue.msg_max"');
+      const reached = await cri.runtime.listPodSandbox({
+        filter: { labelSelector: { 'io.kubernetes.pod.uid': bad.metadata.uid! } },
+      });
+      expect(reached.items).toEqual([]);
+      unlinkSync(join(manifests, 'sysctl-ok.json'));
+      unlinkSync(join(manifests, 'sysctl-forbidden.json'));
+      await until(
+        'sysctl pods gone',
+        async () => !(await pod('sysctl-ok')) && !(await pod('sysctl-forbidden')),
+      );
     });
 
     it('after kill -9 with 20 pods running, restarts and has every status right within 5 s, no container restarted', async () => {

@@ -34,6 +34,9 @@ export { mountsUnder } from './mount-cleanup.js';
 export type { ExecInNetnsOptions, ExecResult } from './netns.js';
 /** PIDs in a network namespace (by inode); `ip netns list` membership. */
 export { netnsListed, processesInNetns } from './netns.js';
+export type { NetnsPort } from './netns-port.js';
+/** Makes 127.0.0.1:<port> of a network namespace answer on this one's loopback. */
+export { exposeNetnsPort } from './netns-port.js';
 /** IPv4 CIDR membership (pod IPs vs a podCidr). */
 export { cidrContains } from './node-network.js';
 export type { ProcInfo } from './proc-scan.js';

@@ -1,24 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type DaemonProcess, daemonEnv, spawnDaemon, waitUntilReady } from './daemon-process.js';
-
-const FORWARDER = fileURLToPath(new URL('./netns-forwarder.mjs', import.meta.url));
-
-/** Pipes both ways (half-closes pass through); an error or close on one side ends both. */
-function splice(a: Socket, b: Socket): void {
-  const done = (): void => {
-    a.destroy();
-    b.destroy();
-  };
-  a.on('error', done);
-  b.on('error', done);
-  a.on('close', done);
-  b.on('close', done);
-  a.pipe(b);
-  b.pipe(a);
-}
+import type { DaemonProcess } from './daemon-process.js';
+import { closableServer, listenServer, spawnForwarder, splice } from './netns-relay.js';
 
 /** See bridgeRegistry. */
 export interface RegistryBridge {
@@ -44,16 +27,6 @@ function parseLoopbackHost(registryHost: string): number {
   return port;
 }
 
-function listen(server: Server, path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
 /**
  * Makes a registry on the host's 127.0.0.1:<port> answer on 127.0.0.1:<port> inside a
  * network namespace too: a forwarder process in the namespace (TCP -> unix socket) and a
@@ -71,59 +44,24 @@ export async function bridgeRegistry(opts: {
 }): Promise<RegistryBridge> {
   const port = parseLoopbackHost(opts.registryHost);
   const socket = join(opts.dir, 'registry-bridge.sock');
-  const conns = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (conn) => {
-    const upstream = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-    conns.add(conn);
-    conns.add(upstream);
-    conn.once('close', () => conns.delete(conn));
-    upstream.once('close', () => conns.delete(upstream));
-    splice(conn, upstream);
+    splice(conn, connect({ host: '127.0.0.1', port, allowHalfOpen: true }));
   });
-  await listen(server, socket);
+  const close = closableServer(server);
+  await listenServer(server, socket);
   // After listen, errors belong to single connections (handled in splice).
   server.on('error', () => {});
   // Like the daemons: a test that forgets stop() must not hold the runner's event loop.
   server.unref();
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const c of conns) c.destroy();
-    });
-    return closing;
-  };
 
-  const env = daemonEnv();
-  // Whatever vitest or the caller preloads has no business in the forwarder.
-  delete env.NODE_OPTIONS;
-  const logFile = join(opts.dir, 'registry-forwarder.log');
-  const forwarder = spawnDaemon({
+  const { forwarder, ready } = spawnForwarder({
     name: 'registry forwarder',
-    // nsenter, not `ip netns exec`: the latter would give this long-lived process a private
-    // copy of the mount table, pinning every mount of the moment (other containerds' pod
-    // netns and rootfs included) until it exits.
-    command: 'nsenter',
-    args: [
-      `--net=${opts.netnsPath}`,
-      '--',
-      process.execPath,
-      FORWARDER,
-      '127.0.0.1',
-      String(port),
-      socket,
-    ],
-    logFile,
+    netns: opts.netns,
+    netnsPath: opts.netnsPath,
+    args: ['127.0.0.1', String(port), socket],
+    logFile: join(opts.dir, 'registry-forwarder.log'),
     cwd: opts.dir,
-    env,
+    what: `listening on 127.0.0.1:${port} in ${opts.netns}`,
   });
-  const ready = waitUntilReady(
-    forwarder,
-    `listening on 127.0.0.1:${port} in ${opts.netns}`,
-    async () => readFileSync(logFile, 'utf8').includes('listening '),
-  );
-  // Awaited by the caller when it can; a failed start that never gets there must not
-  // surface as an unhandled rejection.
-  ready.catch(() => {});
   return { forwarder, socket, ready, close };
 }

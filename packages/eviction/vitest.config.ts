@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: { conditions: ['source'] },
+  // Tests run in vite's SSR environment: without this, packages resolve to dist, not source.
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     name: 'eviction',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
+import { createLogger } from '@capstan/logging';
 // capstan-docker-shim: a CRI runtime over the Docker Engine. Thin on purpose: parse the
 // command line and config, build the shim (src/shim.ts), serve, drain on SIGTERM.
 import { Command } from 'commander';
-import { pino } from 'pino';
 import { ConfigError, exampleConfig, loadConfig, type ShimFlags } from './config/shim-config.js';
 import { startShim } from './shim.js';
 
@@ -29,6 +29,8 @@ const program = new Command('capstan-docker-shim')
     'sandbox (pause) image (default registry.k8s.io/pause:3.9)',
   )
   .option('--log-level <level>', 'trace|debug|info|warn|error|fatal|silent (default info)')
+  .option('--log-file <path>', "the shim's own log, JSON lines rotated by size (default stdout)")
+  .option('--log-file-max-size <MiB>', 'rotate the log file at this size (default 10)')
   .option(
     '--sysctl-whitelist <list>',
     "sysctls the shim applies, comma separated; 'prefix.*' allowed (default '*': every namespaced one)",
@@ -71,7 +73,12 @@ try {
   process.exit(2);
 }
 
-const logger = pino({ level: config.logLevel, base: { app: 'capstan-docker-shim' } });
+const { logger } = createLogger({
+  app: 'capstan-docker-shim',
+  level: config.logLevel,
+  ...(config.logFile !== '' ? { file: config.logFile } : {}),
+  maxSizeBytes: config.logFileMaxSizeMiB * 1024 * 1024,
+});
 try {
   const shim = await startShim(config, logger);
   let stopping = false;

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -33,6 +36,8 @@ describe('capstan-docker-shim', () => {
       '--cni-netns',
       '--pod-infra-container-image',
       '--log-level',
+      '--log-file',
+      '--log-file-max-size',
       '--sysctl-whitelist',
       '--stats-period',
       '--image-pull-progress-deadline',
@@ -65,5 +70,40 @@ describe('capstan-docker-shim', () => {
     ]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/Docker daemon is not reachable/);
+  });
+
+  it('--log-file gets the JSON log lines from the first one, stdout stays empty', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shim-log-file-'));
+    try {
+      const file = join(dir, 'logs', 'shim.log');
+      const { code, stdout, stderr } = await run([
+        '--docker-endpoint',
+        'unix:///nonexistent/docker.sock',
+        '--state-dir',
+        join(dir, 'state'),
+        '--log-file',
+        file,
+      ]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/Docker daemon is not reachable/);
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines.at(-1)).toMatchObject({
+        app: 'capstan-docker-shim',
+        level: 60,
+        msg: 'docker shim failed to start',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a log file size that is not a number is a config error', async () => {
+    const { code, stderr } = await run(['--log-file', '/tmp/x.log', '--log-file-max-size', 'big']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/logFileMaxSizeMiB/);
   });
 });

@@ -1,7 +1,8 @@
 // capstan-node-agent's command line: load config, build the agent, serve; SIGTERM/SIGINT
 // stop it. Entered through main.ts, which sets the V8 heap flags first.
+
+import { createLogger, LOG_LEVELS } from '@capstan/logging';
 import { Command } from 'commander';
-import { pino } from 'pino';
 import { Agent } from './agent.js';
 import { agentOptions } from './config/agent-options.js';
 import { ConfigError, defaultConfig, describeConfig, loadConfig } from './config/config.js';
@@ -49,12 +50,28 @@ const program = new Command('capstan-node-agent')
     Number,
   )
   .option('--kubeconfig <path>', 'where to write a kubeconfig for the pod API')
-  .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+  .option('--log-level <level>', LOG_LEVELS.join(', '), 'info')
+  .option('--log-file <path>', "the agent's own log (JSON lines, rotated by size; default stdout)")
+  .option('--log-file-max-size <MiB>', 'rotate the log file at this size', Number, 10)
+  .option('--log-file-max-files <n>', 'rotated log files kept beside it', Number, 5)
   .addHelpText('after', `\nConfig file fields and their defaults:\n${describeConfig()}\n`);
 
 program.parse();
 const o = program.opts();
-const logger = pino({ level: o.logLevel, base: { component: 'node-agent' } });
+let log: ReturnType<typeof createLogger>;
+try {
+  log = createLogger({
+    app: 'capstan-node-agent',
+    level: o.logLevel,
+    file: o.logFile,
+    maxSizeBytes: Math.round(o.logFileMaxSize * 1024 * 1024),
+    maxFiles: o.logFileMaxFiles,
+  });
+} catch (err) {
+  process.stderr.write(`capstan-node-agent: ${(err as Error).message}\n`);
+  process.exit(2);
+}
+const logger = log.logger;
 
 try {
   const config = loadConfig(o.config, {
@@ -73,6 +90,15 @@ try {
     'podApi.port': o.podApiPort,
     'podApi.kubeconfig': o.kubeconfig,
   });
+  logger.info(
+    {
+      nodeName: config.nodeName,
+      runtimeEndpoint: config.containerRuntimeEndpoint,
+      rootDir: config.rootDir,
+      log: log.destination,
+    },
+    'starting: connecting to the container runtime',
+  );
   const agent = await Agent.start(agentOptions(config, logger));
   const http = await startHttpServer(agent, config.healthzBindAddress, config.healthzPort);
   const statusHttp = config.statusSocket

@@ -35,6 +35,10 @@ export const shimConfigSchema = z
       })
       .strict(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    /** The shim's own log: JSON lines to this file, rotated by size; '' = stdout. */
+    logFile: z.string(),
+    /** Rotate the log file at this many MiB. */
+    logFileMaxSizeMiB: z.number().int().min(1).max(10_240),
     /** Sysctls the shim applies (default `*`: every namespaced one): names or `prefix*`. */
     sysctlWhitelist: z.array(z.string().min(1)),
     /** How long a stats sample is reused; also the background refresh period. */
@@ -87,6 +91,8 @@ export function defaultConfig(): ShimConfig {
     podInfraContainerImage: 'registry.k8s.io/pause:3.9',
     cni: { confDir: '/etc/cni/net.d', binDirs: ['/opt/cni/bin', '/usr/lib/cni'], netns: '' },
     logLevel: 'info',
+    logFile: '',
+    logFileMaxSizeMiB: 10,
     sysctlWhitelist: [...ALL_NAMESPACED_SYSCTLS],
     statsPeriod: '10s',
     imagePullProgressDeadline: '1m',
@@ -118,6 +124,10 @@ cni:
   netns: ''
 # trace | debug | info | warn | error | fatal | silent (--log-level).
 logLevel: ${d.logLevel}
+# The shim's own log as JSON lines in this file, rotated by size; '' = stdout (--log-file).
+logFile: ''
+# Rotate the log file at this size, keeping 5 old ones (--log-file-max-size).
+logFileMaxSizeMiB: ${d.logFileMaxSizeMiB}
 # Sysctls the shim applies: names, or prefixes ending in '*' (--sysctl-whitelist, comma
 # separated). Default '*': every namespaced sysctl, as containerd and cri-o; which ones a pod
 # may ask for is the node agent's admission (--allowed-unsafe-sysctls). Others: INVALID_ARGUMENT.
@@ -157,6 +167,8 @@ export interface ShimFlags {
   cniNetns?: string;
   podInfraContainerImage?: string;
   logLevel?: string;
+  logFile?: string;
+  logFileMaxSize?: string;
   sysctlWhitelist?: string;
   statsPeriod?: string;
   imagePullProgressDeadline?: string;
@@ -221,6 +233,10 @@ export function loadConfig(flags: ShimFlags): ShimConfig {
       ? { podInfraContainerImage: flags.podInfraContainerImage }
       : {}),
     ...(flags.logLevel !== undefined ? { logLevel: flags.logLevel } : {}),
+    ...(flags.logFile !== undefined ? { logFile: flags.logFile } : {}),
+    ...(flags.logFileMaxSize !== undefined
+      ? { logFileMaxSizeMiB: numeric(flags.logFileMaxSize) }
+      : {}),
     ...(flags.sysctlWhitelist !== undefined
       ? { sysctlWhitelist: list(flags.sysctlWhitelist) }
       : {}),

@@ -1,65 +1,41 @@
-// The main job: a node as an operator runs it. Starts, all private and on loopback:
-// a registry holding the project's images (built from Debian binaries), a dockerd, the
-// Capstan docker-shim (CRI over Docker), and the Capstan node agent with a demo static pod
-// (a busybox httpd web page with a readiness probe). Prints the pod's status, the URL that
-// answers and kubectl commands to try; Ctrl-C stops everything and leaves nothing behind.
-// `--once`: exit after showing the result (for tests and CI).
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+// The main job: a node as an operator runs it (see node-stack.ts for what runs where).
+// Starts the node, runs the demo web pod (an ordinary pod on the pod network, with a
+// readiness probe and a hostPort), shows that it answers, prints what to try with kubectl
+// and where the logs are; Ctrl-C stops everything and leaves nothing behind.
+//   --once             exit after showing the result (tests, CI)
+//   --log-level <l>    the agent's and the shim's log level (default info)
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectCriClient } from '@capstan/cri-api';
-import { buildTestImages, startDockerd, startRegistry } from '@capstan/testenv';
+import { promisify } from 'node:util';
+import { getUnix, say, until } from './demo-util.js';
+import { type DemoNode, NODE_NAME, POD_CIDR, startDemoNode } from './node-stack.js';
 
-const once = process.argv.includes('--once');
-const root = join(import.meta.dirname, '..', '..', '..');
-const tty = process.stdout.isTTY;
+const argv = process.argv.slice(2);
+const once = argv.includes('--once');
+const levelAt = argv.indexOf('--log-level');
+const logLevel = levelAt >= 0 ? (argv[levelAt + 1] ?? 'info') : 'info';
+const HOST_PORT = 8080;
 let step = 0;
-const TOTAL = 6;
-const say = (msg: string) => process.stdout.write(`[demo] ${msg}\n`);
+const TOTAL = 7;
 const progress = (msg: string) => say(`(${++step}/${TOTAL}) ${msg}`);
 
 const work = mkdtempSync(join(tmpdir(), 'capstan-node-'));
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<unknown>)[] = [];
+let node: DemoNode | undefined;
 let cleaning = false;
 
 async function cleanup() {
   if (cleaning) return;
   cleaning = true;
-  say('stopping: node agent, pods, docker-shim, dockerd, registry');
-  for (const fn of cleanups.reverse())
-    await fn().catch((err) => say(`cleanup: ${(err as Error).message}`));
+  say('stopping: node agent, pods, docker-shim, dockerd, node network, registry');
+  await node?.stop(say);
   rmSync(work, { recursive: true, force: true });
   say('stopped; nothing left behind');
 }
 
-function child(name: string, args: string[], cwd: string): ChildProcess {
-  const log = join(work, `${name}.log`);
-  const p = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', ...args], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  p.stdout!.on('data', (d) => (out += d));
-  p.stderr!.on('data', (d) => (out += d));
-  p.once('exit', (code, signal) => {
-    writeFileSync(log, out);
-    if (!cleaning) say(`${name} exited (${code ?? signal}); its log: ${log}`);
-  });
-  children.push(p);
-  cleanups.push(async () => {
-    if (p.exitCode === null && p.signalCode === null) {
-      p.kill('SIGTERM');
-      await new Promise((r) => p.once('exit', r));
-    }
-  });
-  return p;
-}
-
-async function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port } = s.address() as { port: number };
@@ -68,206 +44,123 @@ async function freePort(): Promise<number> {
   });
 }
 
-function get(socketPath: string, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+type PodList = {
+  items: {
+    metadata: { name: string };
+    status?: {
+      phase?: string;
+      podIP?: string;
+      conditions?: { type: string; status: string }[];
+      containerStatuses?: { name: string; ready: boolean; restartCount: number; imageID: string }[];
+    };
+  }[];
+};
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let dots = 0;
-  while (Date.now() < end) {
-    const v = await fn().catch(() => undefined);
-    if (v) {
-      if (tty && dots) process.stdout.write('\n');
-      return v as T;
-    }
-    if (tty) process.stdout.write(dots++ === 0 ? `[demo]     waiting for ${what} .` : '.');
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+// Asynchronous: the pod API's relay to the node lives in this process's event loop.
+async function kubectl(n: DemoNode, args: string[]): Promise<string> {
+  const run = promisify(execFile);
+  const { stdout } = await run('kubectl', ['--kubeconfig', n.kubeconfig, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return stdout;
 }
 
 process.on('SIGINT', () => void cleanup().then(() => process.exit(0)));
 process.on('SIGTERM', () => void cleanup().then(() => process.exit(0)));
 
 try {
-  progress('starting a private image registry and pushing the demo images');
-  const registry = await startRegistry();
-  cleanups.push(() => registry.stop());
-  const images = await buildTestImages(registry.host);
-  say(`    registry ${registry.host}: ${images.pause.ref}, ${images.httpd.ref}`);
-
-  progress('starting a private dockerd');
-  const dockerd = await startDockerd();
-  cleanups.push(() => dockerd.stop());
-
-  progress('starting the Capstan docker-shim (CRI over the Docker Engine)');
-  const shimSock = join(work, 'docker-shim.sock');
-  child(
-    'docker-shim',
-    [
-      'src/main.ts',
-      '--listen',
-      `unix://${shimSock}`,
-      '--docker-endpoint',
-      `unix://${dockerd.socket}`,
-      '--state-dir',
-      join(work, 'shim-state'),
-      '--pod-infra-container-image',
-      images.pause.ref,
-      '--cni-conf-dir',
-      join(work, 'cni-none'),
-      '--log-level',
-      'warn',
-    ],
-    join(root, 'apps/docker-shim'),
-  );
-  const cri = await until('the docker-shim socket', () =>
-    connectCriClient(`unix://${shimSock}`, { timeoutMs: 1000 }),
-  );
-  const v = await cri.runtime.version({ version: 'v1' });
-  say(`    runtime: ${v.runtimeName} ${v.runtimeVersion} (CRI ${v.runtimeApiVersion})`);
-  // Runs after the pods are gone (cleanups run in reverse order).
-  cleanups.push(async () => {
-    for (const ctrl of readdirSync('/sys/fs/cgroup')) {
-      try {
-        execFileSync(
-          'find',
-          [
-            `/sys/fs/cgroup/${ctrl}/capstan-demo-${process.pid}`,
-            '-depth',
-            '-type',
-            'd',
-            '-exec',
-            'rmdir',
-            '{}',
-            ';',
-          ],
-          { stdio: 'ignore' },
-        );
-      } catch {}
-    }
+  node = await startDemoNode({
+    work,
+    logLevel,
+    apiPort: await freePort(),
+    progress,
+    report: say,
   });
+  const n = node;
+  say(`    runtime: ${n.runtime}`);
 
-  cleanups.push(async () => {
-    // Pods the agent leaves running are removed with the runtime.
-    const { items } = await cri.runtime.listPodSandbox({});
-    for (const s of items) {
-      await cri.runtime.stopPodSandbox({ podSandboxId: s.id });
-      await cri.runtime.removePodSandbox({ podSandboxId: s.id });
-    }
-    cri.close();
-  });
-
-  progress('starting the Capstan node agent with a demo static pod');
-  const port = await freePort();
-  const manifests = join(work, 'manifests');
-  mkdirSync(manifests);
+  progress(`starting the demo pod: an ordinary pod on ${POD_CIDR}, hostPort ${HOST_PORT}`);
   writeFileSync(
-    join(manifests, 'web.yaml'),
+    join(n.manifests, 'web.yaml'),
     `apiVersion: v1
 kind: Pod
 metadata:
   name: web
   labels: { app: web }
 spec:
-  hostNetwork: true
   containers:
   - name: httpd
-    image: ${images.httpd.ref}
-    command: [httpd, -f, -p, "127.0.0.1:${port}", -h, /www]
+    image: ${n.images.httpd.ref}
+    ports:
+    - { containerPort: 8080, hostPort: ${HOST_PORT} }
     readinessProbe:
-      httpGet: { host: 127.0.0.1, port: ${port}, path: / }
+      httpGet: { port: 8080, path: / }
       periodSeconds: 1
 `,
   );
-  const statusSock = join(work, 'agent-status.sock');
-  const kubeconfig = join(work, 'kubeconfig');
-  const nodeName = 'capstan-demo';
   writeFileSync(
-    join(work, 'agent.yaml'),
-    [
-      'kind: KubeletConfiguration',
-      `nodeName: ${nodeName}`,
-      `containerRuntimeEndpoint: unix://${shimSock}`,
-      `staticPodPath: ${manifests}`,
-      `rootDir: ${join(work, 'agent')}`,
-      `podLogsDir: ${join(work, 'pod-logs')}`,
-      `cgroupRoot: capstan-demo-${process.pid}`,
-      'healthzPort: 0',
-      `statusSocket: ${statusSock}`,
-      'podApi:',
-      '  enabled: true',
-      `  socket: ${join(work, 'pod-api.sock')}`,
-      `  kubeconfig: ${kubeconfig}`,
-    ].join('\n'),
-  );
-  child(
-    'node-agent',
-    ['src/main.ts', '--config', join(work, 'agent.yaml')],
-    join(root, 'apps/node-agent'),
+    join(work, 'hello.yaml'),
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: hello
+spec:
+  containers:
+  - name: hello
+    image: ${n.images.busybox.ref}
+    command: [sh, -c, 'i=0; while true; do echo "hello $i"; i=$((i+1)); sleep 2; done']
+`,
   );
   progress('waiting for the pod to be Running and Ready');
-  type PodList = {
-    items: {
-      metadata: { name: string };
-      status?: {
-        phase?: string;
-        podIP?: string;
-        conditions?: { type: string; status: string }[];
-        containerStatuses?: {
-          name: string;
-          ready: boolean;
-          restartCount: number;
-          imageID: string;
-        }[];
-      };
-    }[];
-  };
   const pod = await until('pod web to be Ready', async () => {
-    const list = JSON.parse(await get(statusSock, '/pods')) as PodList;
-    const p = list.items.find((x) => x.metadata.name === `web-${nodeName}`);
+    const list = JSON.parse(await getUnix(n.statusSocket, '/pods')) as PodList;
+    const p = list.items.find((x) => x.metadata.name === `web-${NODE_NAME}`);
     return p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && p;
   });
-  const url = `http://127.0.0.1:${port}/`;
-  const page = await (await fetch(url)).text();
+  const ip = pod.status?.podIP ?? '';
+  const curl = (url: string) =>
+    n.dockerd.execInNode(['curl', '-sS', '--max-time', '5', url]).then((r) => r.stdout.trim());
+  const page = await curl(`http://${ip}:8080/`);
+  const viaHostPort = await curl(`http://127.0.0.1:${HOST_PORT}/`);
 
   progress('done');
   say('');
-  say(`pod ${pod.metadata.name}: ${pod.status?.phase}, Ready, IP ${pod.status?.podIP}`);
+  say(`pod ${pod.metadata.name}: ${pod.status?.phase}, Ready, IP ${ip}`);
   for (const c of pod.status?.containerStatuses ?? []) {
     say(`  container ${c.name}: ready=${c.ready} restarts=${c.restartCount} image=${c.imageID}`);
   }
-  say(`it answers at ${url} -> ${JSON.stringify(page.trim())}`);
+  say(`from the node, http://${ip}:8080/ -> ${JSON.stringify(page)}`);
+  say(`and the hostPort, http://127.0.0.1:${HOST_PORT}/ -> ${JSON.stringify(viaHostPort)}`);
   say('');
   try {
-    const table = execFileSync(
-      'kubectl',
-      ['--kubeconfig', kubeconfig, 'get', 'pods', '-o', 'wide'],
-      { encoding: 'utf8', timeout: 30_000 },
-    );
-    say(`kubectl --kubeconfig ${kubeconfig} get pods -o wide:`);
-    for (const line of table.trimEnd().split('\n')) say(`  ${line}`);
+    for (const args of [
+      ['get', 'nodes'],
+      ['get', 'pods', '-o', 'wide'],
+    ]) {
+      say(`kubectl ${args.join(' ')}:`);
+      for (const line of (await kubectl(n, args)).trimEnd().split('\n')) say(`  ${line}`);
+    }
   } catch (err) {
     say(`(kubectl could not be run here: ${(err as Error).message.split('\n')[0]})`);
   }
+  const inNode = `ip netns exec ${n.dockerd.netns}`;
   say('');
-  say('try (in another shell):');
-  say(`  kubectl --kubeconfig ${kubeconfig} get pods -o wide`);
-  say(`  kubectl --kubeconfig ${kubeconfig} logs ${pod.metadata.name}`);
-  say(`  curl ${url}`);
+  say('try (in another shell, as root):');
+  say(`  export KUBECONFIG=${n.kubeconfig}`);
+  say('  kubectl get pods -o wide');
+  say(`  kubectl run web2 --image=${n.images.httpd.ref}`);
+  say(`  kubectl apply -f ${join(work, 'hello.yaml')}; kubectl logs -f hello`);
+  say(`  kubectl describe pod ${pod.metadata.name}; kubectl get events`);
+  say(`  kubectl exec ${pod.metadata.name} -- cat /www/index.html`);
+  say(`  kubectl top pod; kubectl top node`);
+  say(`  ${inNode} curl http://${ip}:8080/    # a pod IP, from the node`);
+  say('');
+  say(`the node is the network namespace ${n.dockerd.netns}; pod IPs live there only.`);
+  say('when something is wrong: kubectl describe pod <name>, kubectl get events, and the logs:');
+  say(`  node agent  ${n.logs.agent}`);
+  say(`  docker-shim ${n.logs.shim}`);
+  say(`  dockerd     ${n.logs.dockerd}`);
   say('');
   if (once) {
     await cleanup();
@@ -276,6 +169,7 @@ spec:
   say('running; press Ctrl-C to stop everything');
 } catch (err) {
   say(`failed: ${(err as Error).message}`);
+  if (node) say(`logs: ${node.logs.agent}, ${node.logs.shim}`);
   await cleanup();
   process.exit(1);
 }

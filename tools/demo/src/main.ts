@@ -106,6 +106,7 @@ kind: Pod
 metadata:
   name: hello
 spec:
+  terminationGracePeriodSeconds: 5
   containers:
   - name: hello
     image: ${n.images.busybox.ref}

@@ -18,7 +18,8 @@ export interface Containerd {
   /** `unix://<socket>`, the CRI endpoint form. */
   address: string;
   dir: string;
-  pid: number;
+  /** PID of the current containerd process. */
+  readonly pid: number;
   /** Snapshotter the CRI plugin (and `ctr --snapshotter`) should use here. */
   snapshotter: 'overlayfs' | 'native';
   /**
@@ -26,6 +27,10 @@ export interface Containerd {
    * removes their cgroups, unmounts everything under `dir` and removes it.
    */
   stop(): Promise<void>;
+  /** SIGKILLs containerd alone (its shims and containers stay) and waits for it to be gone. */
+  kill(): Promise<void>;
+  /** Starts containerd again (same dir, config); resolves once its socket accepts. */
+  restart(): Promise<void>;
 }
 
 export interface StartContainerdOptions {
@@ -170,7 +175,7 @@ export async function launchContainerd(
   );
   const args = ['--config', configFile];
   const inNetns = network?.netns.path ?? opts.netnsPath;
-  const daemon = spawnDaemon({
+  const daemonSpawn: Parameters<typeof spawnDaemon>[0] = {
     name: 'containerd',
     // nsenter switches only the network namespace and execs (same PID). `ip netns exec`
     // would also unshare the mount namespace: container rootfs and pod netns mounts would
@@ -181,7 +186,8 @@ export async function launchContainerd(
     logFile: join(dir, 'containerd.log'),
     cwd: dir,
     ...(opts.cgroup !== undefined ? { cgroup: opts.cgroup } : {}),
-  });
+  };
+  let daemon = spawnDaemon(daemonSpawn);
   const teardown = async (): Promise<void> => {
     const errors: unknown[] = [];
     await network?.closeHostSide().catch((err: unknown) => errors.push(err));
@@ -218,23 +224,35 @@ export async function launchContainerd(
     socket,
     address: `unix://${socket}`,
     dir,
-    pid: daemon.pid,
+    get pid() {
+      return daemon.pid;
+    },
     snapshotter,
     stop() {
       stopping ??= teardown();
       return stopping;
     },
+    async kill() {
+      if (daemon.running()) process.kill(daemon.pid, 'SIGKILL');
+      await daemon.exited;
+    },
+    async restart() {
+      if (daemon.running()) throw new Error('containerd restart: it is still running');
+      if (stopping !== undefined) throw new Error('containerd restart: it was stopped');
+      daemon = spawnDaemon(daemonSpawn);
+      await waitUntilReady(daemon, `a connection on ${socket}`, () => socketAccepts(socket));
+    },
   };
   if (network === undefined) return { containerd, daemon };
   const { netns, podCidr, bridge, networkName, execInNode } = network;
-  const networked: NetworkedContainerd = {
-    ...containerd,
+  // Object.assign keeps the pid getter (a spread would freeze today's PID).
+  const networked: NetworkedContainerd = Object.assign(containerd, {
     netns: netns.name,
     netnsPath: netns.path,
     podCidr,
     bridge,
     networkName,
     execInNode,
-  };
+  });
   return { containerd: networked, daemon };
 }

@@ -17,13 +17,18 @@ export interface Dockerd {
   /** Path of the Engine API unix socket (`unix://<socket>` for a Docker client). */
   socket: string;
   dir: string;
-  pid: number;
+  /** PID of the current dockerd process. */
+  readonly pid: number;
   /** The private containerd dockerd runs its containers on. */
   containerdSocket: string;
   /** Cgroup parent of every container (cgroupfs driver); removed by stop(). */
   cgroupParent: string;
   /** `overlay2`, or `vfs` when overlay does not mount here. */
   storageDriver: 'overlay2' | 'vfs';
+  /** SIGKILLs dockerd alone (its containerd and shims stay) and waits for it to be gone. */
+  kill(): Promise<void>;
+  /** Starts dockerd again (same dir, socket, flags); resolves once `/_ping` answers. */
+  restart(): Promise<void>;
   /**
    * Kills every container process, stops dockerd and then its containerd, kills shims,
    * removes container cgroups, unmounts everything under `dir` (layers, netns, shm) and
@@ -117,6 +122,7 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dock
   const netnsPath = network?.netns.path;
   let containerdDaemon: DaemonProcess | undefined;
   let dockerd: DaemonProcess | undefined;
+  let dockerdSpawn: Parameters<typeof spawnDaemon>[0] | undefined;
   const cgroupParent = `/capstan-dockerd-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`;
   const stop = async (): Promise<void> => {
     const errors: unknown[] = [];
@@ -171,7 +177,7 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dock
       '--userland-proxy=false',
       '--shutdown-timeout=3',
     ];
-    dockerd = spawnDaemon({
+    dockerdSpawn = {
       name: 'dockerd',
       ...(netnsPath === undefined
         ? { command: 'dockerd', args }
@@ -179,7 +185,8 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dock
       logFile: join(dir, 'dockerd.log'),
       cwd: dir,
       ...(opts.cgroup !== undefined ? { cgroup: opts.cgroup } : {}),
-    });
+    };
+    dockerd = spawnDaemon(dockerdSpawn);
     await Promise.all([
       waitUntilReady(dockerd, `GET /_ping on ${socket}`, () => pingOk(socket), 60_000),
       network?.ready,
@@ -196,18 +203,32 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dock
   const base: Dockerd = {
     socket,
     dir,
-    pid: dockerd.pid,
+    get pid() {
+      return (dockerd as DaemonProcess).pid;
+    },
     containerdSocket: join(dir, 'containerd', 'containerd.sock'),
     cgroupParent,
     storageDriver,
+    async kill() {
+      const d = dockerd as DaemonProcess;
+      if (d.running()) process.kill(d.pid, 'SIGKILL');
+      await d.exited;
+    },
+    async restart() {
+      if (dockerd?.running()) throw new Error('dockerd restart: it is still running');
+      if (stopping !== undefined) throw new Error('dockerd restart: it was stopped');
+      const d = spawnDaemon(dockerdSpawn as Parameters<typeof spawnDaemon>[0]);
+      dockerd = d;
+      await waitUntilReady(d, `GET /_ping on ${socket}`, () => pingOk(socket), 60_000);
+    },
     stop() {
       stopping ??= stop();
       return stopping;
     },
   };
   if (network === undefined) return base;
-  const networked: NetworkedDockerd = {
-    ...base,
+  // Object.assign keeps base's pid getter (a spread would freeze today's PID).
+  const networked: NetworkedDockerd = Object.assign(base, {
     netns: network.netns.name,
     netnsPath: network.netns.path,
     podCidr: network.podCidr,
@@ -216,6 +237,6 @@ export async function startDockerd(opts: StartDockerdOptions = {}): Promise<Dock
     cniConfDir,
     ipamDataDir: join(dir, 'cni-ipam'),
     execInNode: network.execInNode,
-  };
+  });
   return networked;
 }

@@ -1,0 +1,166 @@
+// The kill -9 campaign: pod churn through the agent while one component at a time is
+// SIGKILLed mid-churn and started again; after each restart, the time until the node has
+// converged (every wanted pod Running and Ready, agent and runtime agreeing, nothing extra)
+// and, if it never does, what was lost and what leaked. Then load during churn, then every
+// pod removed and a final leak audit.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectCriClient } from '@capstan/cri-api';
+import { type Audit, auditNode, LEAK_KINDS, type LeakKind } from './audit.js';
+import { type RuntimeName, startChaosNode } from './chaos-node.js';
+import { PodChurn, seededRandom } from './churn.js';
+import { type LoadReport, percentile, runLoad } from './load.js';
+
+export interface CampaignOptions {
+  runtime: RuntimeName;
+  /** Kill rounds per component. */
+  rounds: number;
+  seed: number;
+  /** Concurrent load clients and seconds (0 seconds: no load phase). */
+  loadClients: number;
+  loadSeconds: number;
+  /** Give up on a round's convergence after this long. */
+  recoverTimeoutMs: number;
+  log(msg: string): void;
+}
+
+export interface ComponentResult {
+  component: string;
+  rounds: number;
+  /** Rounds after which a wanted pod never came back Running and Ready. */
+  lost: number;
+  /** Rounds that did not converge in time, with what they showed. */
+  failures: string[];
+  recoveryP50Ms: number;
+  recoveryMaxMs: number;
+}
+
+export interface CampaignReport {
+  runtime: RuntimeName;
+  seed: number;
+  components: ComponentResult[];
+  load?: LoadReport;
+  /** After every pod was removed at the end. */
+  finalLeaks: Record<LeakKind, number>;
+  finalProblems: string[];
+  ok: boolean;
+}
+
+async function converge(
+  check: () => Promise<Audit>,
+  timeoutMs: number,
+): Promise<{ ms: number; audit: Audit }> {
+  const t0 = Date.now();
+  let audit: Audit | undefined;
+  while (Date.now() - t0 < timeoutMs) {
+    audit = await check().catch(
+      (err: unknown): Audit => ({
+        converged: false,
+        problems: [`audit failed: ${(err as Error).message}`],
+        leaks: Object.fromEntries(LEAK_KINDS.map((k) => [k, 0])) as Record<LeakKind, number>,
+        notRunning: [],
+      }),
+    );
+    if (audit.converged) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { ms: Date.now() - t0, audit: audit as Audit };
+}
+
+export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
+  const dir = mkdtempSync(join(tmpdir(), `capstan-chaos-${o.runtime}-`));
+  const random = seededRandom(o.seed);
+  const node = await startChaosNode({ runtime: o.runtime, dir, podCidr: '10.250.0.0/24' });
+  try {
+    const churn = new PodChurn({
+      manifests: node.manifests,
+      image: node.images.httpd.ref,
+      maxPods: 6,
+      hostPortBase: 30_000,
+      random,
+    });
+    const audit = () => auditNode(node, churn.desired);
+    for (let i = 0; i < 3; i++) churn.add();
+    const first = await converge(audit, o.recoverTimeoutMs);
+    if (!first.audit.converged) {
+      throw new Error(
+        `the node never converged before any fault: ${first.audit.problems.join('; ')}`,
+      );
+    }
+    o.log(`${o.runtime}: 3 pods Running in ${first.ms} ms; ${o.rounds} rounds per component`);
+    const components: ComponentResult[] = [];
+    for (const c of node.components) {
+      const times: number[] = [];
+      const failures: string[] = [];
+      let lost = 0;
+      for (let r = 0; r < o.rounds; r++) {
+        churn.step();
+        churn.step();
+        // Land the kill somewhere inside the sync the steps started.
+        await new Promise((res) => setTimeout(res, Math.floor(random() * 1500)));
+        const pid = c.pid();
+        await c.kill();
+        churn.step(); // a change while it is down
+        await c.restart();
+        const { ms, audit: a } = await converge(audit, o.recoverTimeoutMs);
+        if (a.converged) times.push(ms);
+        else {
+          if (a.notRunning.length > 0) lost++;
+          failures.push(
+            `round ${r + 1}: ${a.problems.slice(0, 6).join('; ')}${a.notRunning.length ? `; not running: ${a.notRunning.join(', ')}` : ''}`,
+          );
+        }
+        o.log(
+          `${o.runtime}: kill -9 ${c.name} (pid ${pid}), round ${r + 1}: ${a.converged ? `converged in ${ms} ms` : `NOT converged after ${ms} ms`}`,
+        );
+      }
+      times.sort((x, y) => x - y);
+      components.push({
+        component: c.name,
+        rounds: o.rounds,
+        lost,
+        failures,
+        recoveryP50Ms: percentile(times, 50),
+        recoveryMaxMs: times.at(-1) ?? 0,
+      });
+    }
+    let load: LoadReport | undefined;
+    if (o.loadSeconds > 0) {
+      const churning = (async () => {
+        const end = Date.now() + o.loadSeconds * 1000;
+        while (Date.now() < end) {
+          churn.step();
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      })();
+      load = await runLoad(
+        () => connectCriClient(node.address, { timeoutMs: 10_000 }),
+        o.loadClients,
+        o.loadSeconds,
+      );
+      await churning;
+      o.log(
+        `${o.runtime}: load ${load.clients} clients ${load.seconds} s: ${load.calls} calls, ${load.errors} errors, p99 ${load.p99Ms} ms`,
+      );
+    }
+    churn.removeAll();
+    const final = await converge(audit, o.recoverTimeoutMs);
+    const ok =
+      final.audit.converged &&
+      components.every((c) => c.lost === 0 && c.failures.length === 0) &&
+      (load?.errors ?? 0) === 0;
+    return {
+      runtime: o.runtime,
+      seed: o.seed,
+      components,
+      ...(load ? { load } : {}),
+      finalLeaks: final.audit.leaks,
+      finalProblems: final.audit.problems,
+      ok,
+    };
+  } finally {
+    await node.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

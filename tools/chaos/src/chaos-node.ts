@@ -1,0 +1,288 @@
+// The node under fault: a runtime stack (containerd, or dockerd + the Capstan docker-shim)
+// serving in a node netns with a bridge pod network, and the Capstan node agent in the
+// same netns with static pods. Every component can be SIGKILLed and started again.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { type CriClient, connectCriClient } from '@capstan/cri-api';
+import {
+  buildTestImages,
+  type ExecResult,
+  startDockerd,
+  startDockerShim,
+  startNetworkedContainerd,
+  startRegistry,
+  type TestImages,
+} from '@capstan/testenv';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+export type RuntimeName = 'docker' | 'containerd';
+
+/** A process of the node that the campaign kills. */
+export interface Component {
+  name: string;
+  pid(): number;
+  /** SIGKILL, then wait until it is gone. */
+  kill(): Promise<void>;
+  /** Start it again; resolves once it serves. */
+  restart(): Promise<void>;
+}
+
+export interface ChaosNode {
+  runtime: RuntimeName;
+  nodeName: string;
+  /** The runtime's CRI endpoint. */
+  address: string;
+  cri: CriClient;
+  images: TestImages;
+  netns: string;
+  netnsPath: string;
+  podCidr: string;
+  manifests: string;
+  /** Dirs the audit reads: the agent's, the runtime's state, host-local's IP store. */
+  dirs: { agentRoot: string; podLogs: string; runtime: string; shimState?: string; ipam: string };
+  cgroupRoot: string;
+  components: Component[];
+  /** GET a path of the agent's status socket, JSON-decoded. */
+  agentGet<T>(path: string): Promise<T>;
+  execInNode(argv: readonly string[]): Promise<ExecResult>;
+  stop(): Promise<void>;
+}
+
+export async function startChaosNode(opts: {
+  runtime: RuntimeName;
+  dir: string;
+  podCidr: string;
+}): Promise<ChaosNode> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => {});
+    cleanups.length = 0;
+  };
+  try {
+    const registry = await startRegistry();
+    cleanups.push(() => registry.stop());
+    const images = await buildTestImages(registry.host);
+    let address: string;
+    let netns: string;
+    let netnsPath: string;
+    let execInNode: ChaosNode['execInNode'];
+    let runtimeDir: string;
+    let ipam: string;
+    let shimState: string | undefined;
+    const components: Component[] = [];
+    if (opts.runtime === 'containerd') {
+      const c = await startNetworkedContainerd({
+        dir: join(opts.dir, 'containerd'),
+        podCidr: opts.podCidr,
+        registryHost: registry.host,
+        sandboxImage: images.pause.ref,
+      });
+      cleanups.push(() => c.stop());
+      address = c.address;
+      ({ netns, netnsPath, execInNode } = c);
+      runtimeDir = c.dir;
+      ipam = join(c.dir, 'cni-ipam');
+      components.push({
+        name: 'containerd',
+        pid: () => c.pid,
+        kill: () => c.kill(),
+        restart: () => c.restart(),
+      });
+    } else {
+      const d = await startDockerd({
+        dir: join(opts.dir, 'dockerd'),
+        network: { podCidr: opts.podCidr, registryHost: registry.host },
+      });
+      cleanups.push(() => d.stop());
+      const shim = await startDockerShim({
+        dockerd: d,
+        podInfraImage: images.pause.ref,
+        dir: join(opts.dir, 'shim'),
+        inNodeNetns: true,
+        args: ['--log-level=info'],
+      });
+      cleanups.push(() => shim.stop());
+      address = shim.address;
+      ({ netns, netnsPath, execInNode } = d);
+      runtimeDir = d.dir;
+      ipam = d.ipamDataDir;
+      shimState = shim.stateDir;
+      components.push({
+        name: 'docker-shim',
+        pid: () => shim.pid,
+        kill: () => shim.kill(),
+        restart: () => shim.restart(),
+      });
+      components.push({
+        name: 'dockerd',
+        pid: () => d.pid,
+        kill: () => d.kill(),
+        restart: () => d.restart(),
+      });
+    }
+    const cri = await connectCriClient(address, { timeoutMs: 10_000 });
+    // Last of all (cleanups run in reverse): the pod cgroups the agent made.
+    cleanups.unshift(async () => removeCgroupTree(`capstan-chaos-${process.pid}`));
+    cleanups.push(async () => cri.close());
+
+    const nodeName = `chaos-${process.pid}`;
+    const cgroupRoot = `capstan-chaos-${process.pid}`;
+    const manifests = join(opts.dir, 'manifests');
+    const statusSocket = join(opts.dir, 'agent-status.sock');
+    const agentRoot = join(opts.dir, 'agent');
+    const podLogs = join(opts.dir, 'pod-logs');
+    mkdirSync(manifests, { recursive: true });
+    const config = join(opts.dir, 'agent.yaml');
+    writeFileSync(
+      config,
+      [
+        'kind: KubeletConfiguration',
+        `nodeName: ${nodeName}`,
+        `containerRuntimeEndpoint: ${address}`,
+        `staticPodPath: ${manifests}`,
+        `rootDir: ${agentRoot}`,
+        `podLogsDir: ${podLogs}`,
+        `cgroupRoot: ${cgroupRoot}`,
+        'healthzPort: 0',
+        `statusSocket: ${statusSocket}`,
+        'relistPeriodMs: 500',
+        'housekeepingPeriodMs: 1000',
+        // No eviction here: a loaded test machine must not evict the churned pods.
+        "evictionHard: ''",
+        '',
+      ].join('\n'),
+    );
+    const agentLog = join(opts.dir, 'agent.log');
+    let agent: ChildProcess = spawnAgent(netnsPath, config, agentLog);
+    const agentGone = () =>
+      agent.exitCode !== null || agent.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((r) => agent.once('exit', () => r()));
+    const agentGet = <T>(path: string) => getJson<T>(statusSocket, path);
+    const agentServes = async () => {
+      const end = Date.now() + 60_000;
+      while (Date.now() < end) {
+        if (
+          await agentGet('/pods').then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`the agent did not serve its status socket; its log:\n${tail(agentLog)}`);
+    };
+    cleanups.push(async () => {
+      agent.kill('SIGTERM');
+      await agentGone();
+    });
+    await agentServes();
+    components.unshift({
+      name: 'node-agent',
+      pid: () => agent.pid ?? 0,
+      async kill() {
+        agent.kill('SIGKILL');
+        await agentGone();
+      },
+      async restart() {
+        agent = spawnAgent(netnsPath, config, agentLog);
+        await agentServes();
+      },
+    });
+    // After the agent stops: every pod it left goes with the runtime's sandboxes.
+    cleanups.splice(cleanups.length - 1, 0, async () => {
+      const { items } = await cri.runtime.listPodSandbox({});
+      for (const s of items) {
+        await cri.runtime.stopPodSandbox({ podSandboxId: s.id }).catch(() => {});
+        await cri.runtime.removePodSandbox({ podSandboxId: s.id }).catch(() => {});
+      }
+    });
+    return {
+      runtime: opts.runtime,
+      nodeName,
+      address,
+      cri,
+      images,
+      netns,
+      netnsPath,
+      podCidr: opts.podCidr,
+      manifests,
+      dirs: { agentRoot, podLogs, runtime: runtimeDir, ipam, ...(shimState ? { shimState } : {}) },
+      cgroupRoot,
+      components,
+      agentGet,
+      execInNode,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function spawnAgent(netnsPath: string, config: string, logFile: string): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  try {
+    const app = join(ROOT, 'apps/node-agent');
+    return spawn(
+      'nsenter',
+      [
+        `--net=${netnsPath}`,
+        '--',
+        process.execPath,
+        '--conditions=source',
+        '--import',
+        'tsx',
+        join(app, 'src/main.ts'),
+        '--config',
+        config,
+      ],
+      { cwd: app, stdio: ['ignore', fd, fd] },
+    );
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Removes a cgroup tree (deepest first) from every mounted hierarchy. */
+function removeCgroupTree(name: string): void {
+  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+    try {
+      execFileSync(
+        'find',
+        [`/sys/fs/cgroup/${ctrl}/${name}`, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';'],
+        { stdio: 'ignore' },
+      );
+    } catch {}
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function getJson<T>(socketPath: string, path: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body) as T);
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out`)));
+    req.end();
+  });
+}

@@ -1,0 +1,52 @@
+// bash tools/chaos.sh --runtime docker|containerd [--rounds N] [--seed S] [--load-seconds S]
+//   [--load-clients N] [--json FILE]
+// Runs the fault campaign against a private node and prints one summary table; exits 1 on
+// any loss, leak, load error or crash.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runCampaign } from './campaign.js';
+import type { RuntimeName } from './chaos-node.js';
+import { campaignPassed, summaryMarkdown } from './summary.js';
+
+const { values } = parseArgs({
+  options: {
+    runtime: { type: 'string', default: 'docker' },
+    rounds: { type: 'string', default: '50' },
+    seed: { type: 'string', default: '1' },
+    'load-seconds': { type: 'string', default: '60' },
+    'load-clients': { type: 'string', default: '20' },
+    json: { type: 'string' },
+  },
+});
+const runtime = values.runtime as RuntimeName;
+const int = (name: string, v: string | undefined) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) {
+    process.stderr.write(`chaos: --${name} must be a non-negative integer, got ${v}\n`);
+    process.exit(2);
+  }
+  return n;
+};
+if (runtime !== 'docker' && runtime !== 'containerd') {
+  process.stderr.write(`chaos: --runtime must be docker or containerd, got ${runtime}\n`);
+  process.exit(2);
+}
+const report = await runCampaign({
+  runtime,
+  rounds: int('rounds', values.rounds),
+  seed: int('seed', values.seed),
+  loadSeconds: int('load-seconds', values['load-seconds']),
+  loadClients: int('load-clients', values['load-clients']),
+  recoverTimeoutMs: 120_000,
+  log: (m) => process.stderr.write(`[chaos] ${m}\n`),
+});
+const fuzz = [] as const;
+process.stdout.write(summaryMarkdown(report, fuzz));
+if (values.json) {
+  writeFileSync(
+    resolve(process.env.CAPSTAN_CHAOS_CWD ?? '.', values.json),
+    `${JSON.stringify({ report, fuzz }, null, 2)}\n`,
+  );
+}
+process.exit(campaignPassed(report, fuzz) ? 0 : 1);

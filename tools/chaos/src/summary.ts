@@ -1,0 +1,53 @@
+// The campaign's one summary table (markdown) and its verdict.
+import { LEAK_KINDS } from './audit.js';
+import type { CampaignReport } from './campaign.js';
+import type { FuzzReport } from './report.js';
+
+export function summaryMarkdown(c: CampaignReport, fuzz: readonly FuzzReport[]): string {
+  const leaked = LEAK_KINDS.filter((k) => c.finalLeaks[k] > 0)
+    .map((k) => `${k} ${c.finalLeaks[k]}`)
+    .join(', ');
+  const lines = [
+    `### Fault campaign: ${c.runtime} (seed ${c.seed})`,
+    '',
+    '| kill -9 of | rounds | lost | not converged | recovery p50 (ms) | recovery max (ms) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...c.components.map(
+      (r) =>
+        `| ${r.component} | ${r.rounds} | ${r.lost} | ${r.failures.length} | ${r.recoveryP50Ms} | ${r.recoveryMaxMs} |`,
+    ),
+    '',
+    `Leaked after every pod was removed: ${leaked || 'nothing'} (audited: ${LEAK_KINDS.join(', ')}).`,
+  ];
+  if (c.load) {
+    const l = c.load;
+    lines.push(
+      '',
+      `Load during churn: ${l.clients} clients, ${l.seconds} s, ${l.calls} calls, ${l.errors} errors, p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms.`,
+    );
+  }
+  if (fuzz.length > 0) {
+    lines.push(
+      '',
+      '| fuzz target | cases | crashes | bad answers | memory start → end (MiB) |',
+      '| --- | ---: | ---: | ---: | --- |',
+      ...fuzz.map(
+        (f) =>
+          `| ${f.target} | ${f.cases} | ${f.crashes} | ${f.badAnswers} | ${(f.memoryStartKiB / 1024).toFixed(1)} → ${(f.memoryEndKiB / 1024).toFixed(1)} |`,
+      ),
+    );
+  }
+  const problems = [
+    ...c.components.flatMap((r) => r.failures.map((f) => `${r.component} ${f}`)),
+    ...c.finalProblems.map((p) => `final: ${p}`),
+    ...(c.load?.firstErrors ?? []).map((e) => `load: ${e}`),
+    ...fuzz.flatMap((f) => f.failures.slice(0, 5).map((x) => `${f.target}: ${x}`)),
+  ];
+  if (problems.length > 0) lines.push('', 'Problems:', ...problems.map((p) => `- ${p}`));
+  return `${lines.join('\n')}\n`;
+}
+
+/** True when nothing was lost, leaked or crashed. */
+export function campaignPassed(c: CampaignReport, fuzz: readonly FuzzReport[]): boolean {
+  return c.ok && fuzz.every((f) => f.crashes === 0 && f.badAnswers === 0);
+}

@@ -214,7 +214,7 @@ spec:
       kind: 'PodMetrics',
       metadata: { name: 'burner', namespace: 'default' },
     });
-    expect(raw.window).toMatch(/^\d+(\.\d+)?s$/);
+    expect(raw.window).toMatch(/^\d+(\.\d+)?(ms|s)$/);
     for (const c of raw.containers) {
       expect(c.usage.cpu).toMatch(/^\d+n$/);
       expect(c.usage.memory).toMatch(/^\d+Ki$/);
@@ -227,5 +227,141 @@ spec:
       ) * 1024;
     expect(hogMem).toBeGreaterThanOrEqual(64 * Mi);
     await k('delete', 'pod', 'burner', '--wait=false');
+  });
+
+  it('kubectl logs: -c, --all-containers, --tail, --timestamps, --since, --since-time, -f, --previous', async () => {
+    await apply(
+      'talker',
+      `apiVersion: v1
+kind: Pod
+metadata: {name: talker}
+spec:
+  terminationGracePeriodSeconds: 0
+  initContainers:
+  - {name: init, image: ${env.images.busybox.ref}, command: [sh, -c, 'echo init-done']}
+  containers:
+  - name: a
+    image: ${env.images.busybox.ref}
+    command: [sh, -c, 'echo one; echo two; echo three; sleep 6; echo late; i=0; while :; do echo tick-$i; i=$((i+1)); sleep 1; done']
+  - name: b
+    image: ${env.images.busybox.ref}
+    command: [sh, -c, 'echo b1; echo b2; echo b3; sleep 3600']
+`,
+    );
+    await running('talker', 2);
+    await waitFor(agent, 'talker a says late', async () =>
+      (await k('logs', 'talker', '-c', 'a')).includes('late'),
+    );
+    for (const { name, bin } of KUBECTLS) {
+      const logs = (...args: string[]) => kubectl(bin, 'logs', 'talker', ...args);
+      expect(await logs('-c', 'b'), name).toBe('b1\nb2\nb3\n');
+      expect(await logs('-c', 'b', '--tail=2'), name).toBe('b2\nb3\n');
+      expect(await logs('-c', 'b', '--tail=0'), name).toBe('');
+      // Every container's log, init containers too; kubectl 1.27 asks in map order, so
+      // each container's lines are checked as a block, not where it falls.
+      const all = (await logs('--all-containers')).split('\n');
+      const block = (first: string, n: number) =>
+        all.slice(all.indexOf(first), all.indexOf(first) + n);
+      expect(block('init-done', 1), name).toEqual(['init-done']);
+      expect(block('one', 4), name).toEqual(['one', 'two', 'three', 'late']);
+      expect(block('b1', 3), name).toEqual(['b1', 'b2', 'b3']);
+      // The kubelet's timestamps: RFC 3339 with 9 fraction digits, then the line.
+      const stamped = (await logs('-c', 'b', '--timestamps')).split('\n').filter(Boolean);
+      expect(
+        stamped.map((l) => l.replace(/^\S+ /, '')),
+        name,
+      ).toEqual(['b1', 'b2', 'b3']);
+      for (const l of stamped)
+        expect(l, name).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d) b\d$/);
+      // since: `late` came 6 s after `three`.
+      const recent = await logs('-c', 'a', '--since=4s');
+      expect(recent, name).not.toContain('three');
+      expect(recent, name).toMatch(/tick-\d+\n$/);
+      const a = (await logs('-c', 'a', '--timestamps')).split('\n');
+      const lateAt = a.find((l) => l.endsWith(' late'))!.split(' ')[0]!;
+      const sinceLate = await logs('-c', 'a', `--since-time=${lateAt}`);
+      expect(sinceLate, name).toMatch(/^late\ntick-0\n/);
+      // -f: lines written after kubectl started arrive while it runs.
+      const before = Number(/tick-(\d+)\n$/.exec(await logs('-c', 'a'))?.[1]);
+      const follow = spawn('ip', [
+        'netns',
+        'exec',
+        node.netns,
+        'env',
+        `HOME=${dir}`,
+        bin,
+        '--kubeconfig',
+        kubeconfig,
+        'logs',
+        '-f',
+        'talker',
+        '-c',
+        'a',
+        '--tail=1',
+      ]);
+      let out = '';
+      follow.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      try {
+        await waitFor(
+          agent,
+          `${name} logs -f gets new ticks`,
+          async () => out.includes(`tick-${before + 3}\n`),
+          20_000,
+        );
+      } finally {
+        follow.kill('SIGTERM');
+      }
+      expect(out.startsWith('tick-'), name).toBe(true);
+      expect(out, name).not.toContain('three');
+    }
+    // sinceTime to the nanosecond, as the API server passes it on: from `b2` on, not `b1`
+    // (b1..b3 were written microseconds apart).
+    const b2 = (await k('logs', 'talker', '-c', 'b', '--timestamps'))
+      .split('\n')[1]!
+      .split(' ')[0]!;
+    const exact = await k(
+      'get',
+      '--raw',
+      `/api/v1/namespaces/default/pods/talker/log?container=b&sinceTime=${encodeURIComponent(b2)}`,
+    );
+    expect(exact).toBe('b2\nb3\n');
+
+    // --previous: the container's last terminated instance.
+    await apply(
+      'restarter',
+      `apiVersion: v1
+kind: Pod
+metadata: {name: restarter}
+spec:
+  terminationGracePeriodSeconds: 0
+  volumes: [{name: state, emptyDir: {}}]
+  containers:
+  - name: c
+    image: ${env.images.busybox.ref}
+    command: [sh, -c, 'if [ -f /state/ran ]; then echo second-run; sleep 3600; else touch /state/ran; echo first-run; exit 1; fi']
+    volumeMounts: [{name: state, mountPath: /state}]
+`,
+    );
+    await waitFor(
+      agent,
+      'restarter restarted and running',
+      async () => {
+        const cs = (await pods()).find((p) => p.metadata.name === 'restarter')?.status
+          ?.containerStatuses?.[0];
+        return cs && cs.restartCount >= 1 && cs.state.running;
+      },
+      90_000,
+    );
+    await waitFor(agent, 'second run logged', async () =>
+      (await k('logs', 'restarter')).includes('second-run'),
+    );
+    for (const { name, bin } of KUBECTLS) {
+      expect(await kubectl(bin, 'logs', 'restarter'), name).toBe('second-run\n');
+      expect(await kubectl(bin, 'logs', 'restarter', '--previous'), name).toBe('first-run\n');
+      expect(await kubectl(bin, 'logs', 'restarter', '-p', '--timestamps'), name).toMatch(
+        /^\S+ first-run\n$/,
+      );
+    }
+    await k('delete', 'pod', 'talker', 'restarter', '--wait=false');
   });
 });

@@ -147,6 +147,7 @@ export class AgentPods implements PodManager {
     yield* readContainerLog(status.logPath, {
       ...(opts.tailLines !== undefined ? { tailLines: opts.tailLines } : {}),
       ...(opts.sinceSeconds !== undefined ? { sinceSeconds: opts.sinceSeconds } : {}),
+      ...(opts.sinceTime !== undefined ? { sinceTime: opts.sinceTime } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       timestamps: opts.timestamps ?? false,
       follow: opts.follow ?? false,

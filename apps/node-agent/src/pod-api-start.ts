@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createCgroupManager } from '@capstan/cgroups';
+import { cgroupSample, ResourceSampler } from '@capstan/pod-lifecycle';
 import type { Logger } from 'pino';
 import type { Agent } from './agent.js';
 import { createPodApi } from './api/index.js';
@@ -10,6 +12,7 @@ import type { AgentConfig } from './config/config.js';
  * Starts the local pod API (off unless enabled): the unix socket always; a loopback https
  * port with a bearer token when a port or a kubeconfig is asked for, since kubectl talks
  * TCP. The token is read from tokenFile or made once and kept in the agent's root dir.
+ * Its metrics.k8s.io usage is sampled every podApi.metricsPeriodMs while it serves.
  */
 export async function startPodApi(
   agent: Agent,
@@ -28,7 +31,17 @@ export async function startPodApi(
     token = readFileSync(tokenFile, 'utf8').trim();
   }
   mkdirSync(dirname(api.socket), { recursive: true });
+  // kubectl top's numbers: container counters from the runtime, the node's from its cgroup.
+  const cgroups = createCgroupManager();
+  const sampler = new ResourceSampler({
+    runtime: agent.cri.runtime,
+    nodeSample: async () => cgroupSample(await cgroups.stats(config.nodeCgroup)),
+    periodMs: api.metricsPeriodMs,
+    logger,
+  });
+  sampler.start();
   const server = createPodApi({
+    metrics: sampler,
     manager: agent.pods,
     nodeName: config.nodeName,
     unixSocket: api.socket,
@@ -41,5 +54,10 @@ export async function startPodApi(
     logger.info({ kubeconfig: api.kubeconfig, url: address.url }, 'kubeconfig written');
   }
   logger.info({ socket: address.socket, url: address.url }, 'pod API serving');
-  return server;
+  return {
+    async close() {
+      await sampler.stop();
+      await server.close();
+    },
+  };
 }

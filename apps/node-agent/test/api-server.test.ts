@@ -115,6 +115,11 @@ describe('discovery', () => {
     });
   });
 
+  it('serves no metrics.k8s.io without a metrics source', async () => {
+    for (const path of ['/apis/metrics.k8s.io/v1beta1', '/apis/metrics.k8s.io/v1beta1/pods'])
+      expect((await call(unix, 'GET', path)).status, path).toBe(404);
+  });
+
   it('answers unknown paths with a 404 Status', async () => {
     const r = await call(unix, 'GET', '/apis/apps/v1/deployments');
     expect(r.status).toBe(404);

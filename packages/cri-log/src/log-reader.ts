@@ -8,7 +8,7 @@ import {
 import { CriLogDecoder, type CriLogEntry } from './log-decoder.js';
 import type { CriLogStream } from './log-line.js';
 import { rotatedCriLogs } from './log-rotation.js';
-import { type EpochNanos, toEpochNanos } from './log-time.js';
+import { type EpochNanos, fixedRfc3339Nano, toEpochNanos } from './log-time.js';
 import type { CriLogLogger } from './logger.js';
 
 /** Options of {@link readCriLog}: the kubelet's log options, for one CRI log file. */
@@ -49,9 +49,13 @@ export interface ReadCriLogOptions {
 
 const CHUNK = 64 * 1024;
 
-/** `entry` as `kubectl logs` prints it: the timestamp if asked, a newline unless incomplete. */
+/**
+ * `entry` as `kubectl logs` prints it: the timestamp if asked (as the kubelet writes it:
+ * nine fraction digits, see {@link fixedRfc3339Nano}), a newline unless incomplete.
+ */
 export function renderCriLogEntry(entry: CriLogEntry, timestamps = false): string {
-  return `${timestamps ? `${entry.timestamp} ` : ''}${entry.content}${entry.complete ? '\n' : ''}`;
+  const stamp = timestamps ? `${fixedRfc3339Nano(entry.timestamp)} ` : '';
+  return `${stamp}${entry.content}${entry.complete ? '\n' : ''}`;
 }
 
 /**
@@ -96,7 +100,7 @@ export async function* readCriLog(
       budget -= size;
       return e;
     }
-    const prefix = opts.timestamps ? Buffer.byteLength(e.timestamp) + 1 : 0;
+    const prefix = opts.timestamps ? Buffer.byteLength(fixedRfc3339Nano(e.timestamp)) + 1 : 0;
     const content = utf8Prefix(e.content, Math.max(0, budget - prefix));
     budget = 0;
     return { ...e, content, complete: false };

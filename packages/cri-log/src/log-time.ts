@@ -32,6 +32,16 @@ export function formatRfc3339Nano(ns: EpochNanos): string {
   return `${base}${digits}Z`;
 }
 
+/**
+ * A written RFC 3339 time with exactly nine fraction digits, its offset kept: how the
+ * kubelet prints log timestamps (`2006-01-02T15:04:05.000000000Z07:00`), where runtimes
+ * write Go's RFC3339Nano with the trailing zeros dropped. Other text is returned as it is.
+ */
+export function fixedRfc3339Nano(ts: string): string {
+  const m = RFC3339.exec(ts);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}${m[3]}` : ts;
+}
+
 /** A wall clock in nanoseconds that never repeats or goes back within one process. */
 export function monotonicWallClock(): () => EpochNanos {
   let last = 0n;

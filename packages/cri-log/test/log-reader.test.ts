@@ -86,6 +86,18 @@ describe('readCriLog', () => {
     expect(await all(path, { limitBytes: 0 })).toEqual([]);
   });
 
+  it('prints timestamps as the kubelet does: nine fraction digits, the written offset kept', async () => {
+    const path = file(
+      '2024-05-01T10:00:01.5Z stdout F half\n2024-05-01T10:00:02Z stdout F whole\n' +
+        '2024-05-01T12:00:03.123456789+02:00 stdout F zoned\n',
+    );
+    expect((await all(path)).map((e) => renderCriLogEntry(e, true))).toEqual([
+      '2024-05-01T10:00:01.500000000Z half\n',
+      '2024-05-01T10:00:02.000000000Z whole\n',
+      '2024-05-01T12:00:03.123456789+02:00 zoned\n',
+    ]);
+  });
+
   it('flushes a partial line at the end as incomplete; ignores an unterminated last line', async () => {
     const path = file(`${ts(1)} stdout P no newline yet\n${ts(2)} stdout F being-writ`);
     const es = await all(path);

@@ -15,7 +15,8 @@
  *   {@link containerEnv} (environments), {@link setUpVolumes}, {@link ensureImage},
  *   {@link collectImages} (image GC), {@link podStatus}; {@link GenericPleg} and
  *   {@link followContainerEvents} (PLEG), {@link startHousekeeping}, {@link startEviction};
- *   {@link readMachineInfo} and {@link describeNode}: the Node object from the machine.
+ *   {@link readMachineInfo} and {@link describeNode}: the Node object from the machine;
+ *   {@link ResourceSampler} and {@link podMetrics} / {@link nodeMetrics}: metrics.k8s.io usage.
  *
  * @packageDocumentation
  */
@@ -97,6 +98,22 @@ export type * from './pod-types.js';
 export { PodWorkers } from './pod-workers.js';
 export { Prober } from './probe-manager.js';
 export { type ProbeRuntime, runProbe } from './probe-run.js';
+export {
+  type ContainerMetrics,
+  cgroupSample,
+  containerSample,
+  cpuQuantity,
+  goDuration,
+  memoryQuantity,
+  type NodeMetrics,
+  nodeMetrics,
+  type PodMetrics,
+  podMetrics,
+  type ResourceUsage,
+  type UsageSample,
+  usageBetween,
+} from './resource-metrics.js';
+export { ResourceSampler, type ResourceSamplerOptions } from './resource-sampler.js';
 export { Backoff } from './restart-backoff.js';
 export type { LifecycleRuntime } from './runtime-client.js';
 export { type RuntimePod, runtimePod } from './runtime-pod.js';

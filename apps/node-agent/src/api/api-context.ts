@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
+import type { ResourceUsage } from '@capstan/pod-lifecycle';
 import type { PodManager } from '../pod/pod-manager.js';
 import type { Pod } from '../pod/types.js';
 import type { PodApiLogger } from './api-logger.js';
@@ -25,6 +26,14 @@ export interface PodMetadataUpdater {
 /** The manager the pod API serves: a PodManager, optionally able to update metadata. */
 export type PodApiManager = PodManager & Partial<PodMetadataUpdater>;
 
+/** Where metrics.k8s.io usage comes from: a ResourceSampler of @capstan/pod-lifecycle fits. */
+export interface ResourceMetricsSource {
+  /** A container's usage over the last window, by runtime container ID. */
+  container(id: string): ResourceUsage | undefined;
+  /** The node's usage over the last window. */
+  node(): ResourceUsage | undefined;
+}
+
 /** Shared by every handler of one pod API instance. */
 export interface ApiContext {
   manager: PodApiManager;
@@ -38,4 +47,6 @@ export interface ApiContext {
   streamTls?: ConnectionOptions;
   /** Longest watch when the client gives no timeoutSeconds (the API server's 30 min). */
   maxWatchSeconds: number;
+  /** Usage served as metrics.k8s.io; absent: the group is not served. */
+  metrics?: ResourceMetricsSource;
 }

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseRfc3339Nano } from '@capstan/cri-log';
 import type { LogOptions } from '../pod/pod-manager.js';
 import type { Pod } from '../pod/types.js';
 import type { ApiContext } from './api-context.js';
@@ -53,9 +54,10 @@ export async function handleLogs(
   const follow = query.bool('follow');
   const tailLines = query.int('tailLines', 0);
   const limitBytes = query.int('limitBytes', 1);
-  let sinceSeconds = query.int('sinceSeconds', 1);
-  const sinceTime = query.string('sinceTime');
-  if (sinceTime !== undefined && sinceTime !== '') {
+  const sinceSeconds = query.int('sinceSeconds', 1);
+  const sinceText = query.string('sinceTime');
+  let sinceTime: bigint | undefined;
+  if (sinceText !== undefined && sinceText !== '') {
     if (sinceSeconds !== undefined) {
       throw new ApiStatusError(
         422,
@@ -63,9 +65,10 @@ export async function handleLogs(
         'at most one of `sinceTime` or `sinceSeconds` may be specified',
       );
     }
-    const t = Date.parse(sinceTime);
-    if (Number.isNaN(t)) throw badRequest(`sinceTime: "${sinceTime}" is not an RFC 3339 time`);
-    sinceSeconds = Math.max(1, Math.ceil((Date.now() - t) / 1000));
+    // Kept to the nanosecond, as the API server hands it to the kubelet.
+    sinceTime = parseRfc3339Nano(sinceText);
+    if (sinceTime === undefined)
+      throw badRequest(`sinceTime: "${sinceText}" is not an RFC 3339 time`);
   }
   const abort = new AbortController();
   const opts: LogOptions = {
@@ -77,6 +80,7 @@ export async function handleLogs(
     ...(tailLines === undefined ? {} : { tailLines }),
     ...(limitBytes === undefined ? {} : { limitBytes }),
     ...(sinceSeconds === undefined ? {} : { sinceSeconds }),
+    ...(sinceTime === undefined ? {} : { sinceTime }),
   };
   const lines = ctx.manager.logs(namespace, name, opts)[Symbol.asyncIterator]();
   let firstNext: Promise<IteratorResult<string>> | undefined = lines.next();

@@ -1,6 +1,8 @@
 // Maps a request path to what it names. Only the paths this API serves are recognised;
 // everything else is a 404 Status.
 
+import { type MetricsTarget, metricsTargetOf } from './api-metrics.js';
+
 export type PodSubresource = 'status' | 'log' | 'exec' | 'attach' | 'portforward';
 
 export type Route =
@@ -17,7 +19,8 @@ export type Route =
   | { kind: 'nodes' }
   | { kind: 'node'; name: string; sub?: 'status' }
   | { kind: 'namespaces' }
-  | { kind: 'namespace'; name: string; sub?: 'status' };
+  | { kind: 'namespace'; name: string; sub?: 'status' }
+  | { kind: 'metrics'; target: MetricsTarget };
 
 const POD_SUBRESOURCES: readonly string[] = ['status', 'log', 'exec', 'attach', 'portforward'];
 
@@ -37,6 +40,10 @@ export function routeOf(pathname: string): Route | undefined {
     return { kind: 'health', name: a };
   }
   if (a === 'apis' && segs.length === 1) return { kind: 'apis' };
+  if (a === 'apis' && b === 'metrics.k8s.io' && c === 'v1beta1') {
+    const target = metricsTargetOf(segs.slice(3));
+    return target ? { kind: 'metrics', target } : undefined;
+  }
   if (a === 'openapi' && b === 'v2' && segs.length === 2) return { kind: 'openapiV2' };
   if (a === 'openapi' && b === 'v3') {
     if (segs.length === 2) return { kind: 'openapiV3' };

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import type { ApiContext, PodApiManager } from './api-context.js';
+import type { ApiContext, PodApiManager, ResourceMetricsSource } from './api-context.js';
 import {
   API_GROUP_LIST,
   API_RESOURCE_LIST,
@@ -17,6 +17,7 @@ import { type KubeconfigSpec, writeKubeconfigFile } from './api-kubeconfig.js';
 import { isLoopbackHost, listenTcp, listenUnix, urlHost } from './api-listen.js';
 import { type PodApiLogger, silentLogger } from './api-logger.js';
 import { handleLogs } from './api-logs.js';
+import { handleMetrics, METRICS_API_GROUP } from './api-metrics.js';
 import { handleNamespaces, handleNodes } from './api-nodes.js';
 import {
   OPENAPI_V2_JSON,
@@ -71,6 +72,8 @@ export interface PodApiOptions {
   streamTls?: ConnectionOptions;
   /** Longest watch in seconds (the client's timeoutSeconds is capped to it). Default 1800. */
   maxWatchSeconds?: number;
+  /** Usage for metrics.k8s.io (`kubectl top`); without it the group is not served. */
+  metrics?: ResourceMetricsSource;
 }
 
 export interface PodApiAddress {
@@ -121,6 +124,7 @@ export function createPodApi(options: PodApiOptions): PodApi {
     sockets: new Set(),
     maxWatchSeconds: options.maxWatchSeconds ?? 1800,
     ...(options.streamTls ? { streamTls: options.streamTls } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   };
   const tls = tcp
     ? (tcp.tls ??
@@ -165,7 +169,11 @@ export function createPodApi(options: PodApiOptions): PodApi {
       case 'apiV1':
         return get(() => API_RESOURCE_LIST);
       case 'apis':
-        return get(() => API_GROUP_LIST);
+        return get(() =>
+          ctx.metrics
+            ? { ...API_GROUP_LIST, groups: [...API_GROUP_LIST.groups, METRICS_API_GROUP] }
+            : API_GROUP_LIST,
+        );
       case 'openapiV2': {
         if (req.method !== 'GET') throw methodNotAllowed(req.method ?? '', 'this path');
         const accept = req.headers.accept ?? '';
@@ -215,6 +223,8 @@ export function createPodApi(options: PodApiOptions): PodApi {
       case 'nodes':
       case 'node':
         return handleNodes(ctx, req, res, route.kind === 'node' ? route.name : undefined, query);
+      case 'metrics':
+        return handleMetrics(ctx, req, res, route.target, query);
       case 'namespaces':
       case 'namespace':
         return handleNamespaces(

@@ -42,6 +42,7 @@ describe('config', () => {
       enabled: true,
       socket: '/run/capstan/node-agent-api.sock',
       port: 0,
+      metricsPeriodMs: 10_000,
     });
     expect(agentOptions(c, logger).eviction.hard).toBe('memory.available<200Mi');
     rmSync(dir, { recursive: true, force: true });

@@ -84,6 +84,12 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).optional().describe('also https on loopback'),
         tokenFile: z.string().optional().describe('bearer token (default: made in rootDir)'),
         kubeconfig: z.string().optional().describe('where to write a kubeconfig'),
+        metricsPeriodMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(10_000)
+          .describe('how often usage is read for metrics.k8s.io (kubectl top)'),
       })
       .prefault({}),
   })

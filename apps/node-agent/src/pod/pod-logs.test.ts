@@ -41,6 +41,12 @@ describe('readContainerLog (pods/log)', () => {
     expect(lines).toEqual([`${T2} two\n`, `${T3} three\n`]);
   });
 
+  it('keeps sinceTime to the nanosecond (lines a nanosecond apart)', async () => {
+    const text = `${T1} stdout F one\n${T2} stdout F two\n${T3} stdout F three\n`;
+    const t2 = BigInt(Date.parse('2024-05-01T10:00:00Z')) * 1_000_000n + 2n;
+    expect(await read(text, { sinceTime: t2 })).toEqual(['two\n', 'three\n']);
+  });
+
   it('follows the log across a rotation (rename + new file) until the container is done', async () => {
     const path = join(dir, 'follow.log');
     writeFileSync(path, `${T1} stdout P before-\n`);

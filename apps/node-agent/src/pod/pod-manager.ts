@@ -10,6 +10,8 @@ export interface LogOptions {
   timestamps?: boolean;
   previous?: boolean;
   sinceSeconds?: number;
+  /** Only lines at or after this time (ns since the epoch: sinceTime to the nanosecond). */
+  sinceTime?: bigint;
   limitBytes?: number;
   signal?: AbortSignal;
 }

@@ -15,13 +15,16 @@ export interface HousekeepingOptions {
   cri: ImageGcRuntime;
   imageGc: ImageGcOptions;
   logRotation?: ContainerLogRotator | undefined;
+  /** Removes what deleted pods left behind (see sweepPodLeftovers). */
+  podCleanup?: (() => Promise<unknown>) | undefined;
   /** Runs after every pass, failed or not (the node agent gives memory back to the kernel). */
   afterEach?: (() => void) | undefined;
   logger: LifecycleLogger;
 }
 
 /**
- * The kubelet's housekeeping: every period, container log rotation then image GC; one pass
+ * The kubelet's housekeeping: every period, container log rotation, the leftovers of
+ * deleted pods, then image GC; one pass
  * at a time. Returns the function that stops it.
  */
 export function startHousekeeping(o: HousekeepingOptions): () => void {
@@ -31,6 +34,7 @@ export function startHousekeeping(o: HousekeepingOptions): () => void {
     running = true;
     try {
       await o.logRotation?.rotate();
+      await o.podCleanup?.();
       await collectImages(o.cri, o.imageGc, o.logger);
     } catch (err) {
       o.logger.warn({ err: (err as Error).message }, 'housekeeping failed');

@@ -14,6 +14,7 @@ import { describeNode } from './node-status.js';
 import { followContainerEvents } from './pleg-evented.js';
 import { GenericPleg } from './pleg-generic.js';
 import { type AdmitCapacity, admit } from './pod-admission.js';
+import { sweepPodLeftovers } from './pod-cleanup.js';
 import type { PodRegistry } from './pod-registry.js';
 import type { Node, Pod } from './pod-types.js';
 import { PodWorkers } from './pod-workers.js';
@@ -217,6 +218,16 @@ export class PodLifecycle {
       cri: o.cri,
       imageGc: o.imageGc,
       logRotation: o.logRotation,
+      podCleanup: () =>
+        sweepPodLeftovers({
+          known: (uid) => this.registry.get(uid) !== undefined,
+          runtime: o.cri.runtime,
+          agentId: o.nodeName,
+          logRoot: o.podLogsDir,
+          volumes: { podsDir: join(o.rootDir, 'pods') },
+          hierarchy: o.cgroups?.hierarchy,
+          logger: o.logger,
+        }),
       afterEach: o.afterHousekeeping,
       logger: o.logger,
     });

@@ -168,10 +168,18 @@ export async function auditNode(
   const nsfs = mounts.filter((m) => m.fsType === 'nsfs').length;
   if (nsfs > sandboxes.length)
     leak('netns', `${nsfs} netns mounts for ${sandboxes.length} sandboxes`);
-  for (const m of mounts) {
-    if (m.mountPoint.includes('/overlay2/')) continue; // docker layer IDs, not container IDs
-    const id = ID.exec(m.mountPoint)?.[1];
-    if (id && !allIds.has(id)) leak('mounts', m.mountPoint);
+  if (node.runtime === 'containerd') {
+    // containerd's mounts are named by the CRI IDs themselves.
+    for (const m of mounts) {
+      const id = ID.exec(m.mountPoint)?.[1];
+      if (id && !allIds.has(id)) leak('mounts', m.mountPoint);
+    }
+  } else {
+    // Docker names them by its own container IDs (the shim maps CRI IDs to them): one shm
+    // per Docker container at most, i.e. per CRI sandbox or container.
+    const shm = mounts.filter((m) => m.mountPoint.endsWith('/mounts/shm')).length;
+    if (shm > allIds.size)
+      leak('mounts', `${shm} container shm mounts for ${allIds.size} sandboxes and containers`);
   }
 
   // Files: the agent's pod checkpoints and the pod log dirs.

@@ -3,7 +3,7 @@
 // converged (every wanted pod Running and Ready, agent and runtime agreeing, nothing extra)
 // and, if it never does, what was lost and what leaked. Then load during churn, then every
 // pod removed and a final leak audit.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCriClient } from '@capstan/cri-api';
@@ -41,6 +41,8 @@ export interface CampaignReport {
   seed: number;
   components: ComponentResult[];
   load?: LoadReport;
+  /** Components whose process died on its own during the campaign. */
+  crashed: string[];
   /** After every pod was removed at the end. */
   finalLeaks: Record<LeakKind, number>;
   finalProblems: string[];
@@ -68,10 +70,26 @@ async function converge(
   return { ms: Date.now() - t0, audit: audit as Audit };
 }
 
+/** Copies every *.log of the node (agent, runtime daemons) out of `dir` before it goes. */
+function keepLogs(dir: string, runtime: string): string {
+  const out = mkdtempSync(join(tmpdir(), `capstan-chaos-logs-${runtime}-`));
+  const walk = (d: string, depth: number) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isFile() && e.name.endsWith('.log'))
+        copyFileSync(p, join(out, p.slice(dir.length + 1).replaceAll('/', '_')));
+      else if (e.isDirectory() && depth < 2) walk(p, depth + 1);
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
+
 export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
   const dir = mkdtempSync(join(tmpdir(), `capstan-chaos-${o.runtime}-`));
   const random = seededRandom(o.seed);
   const node = await startChaosNode({ runtime: o.runtime, dir, podCidr: '10.250.0.0/24' });
+  let passed = false;
   try {
     const churn = new PodChurn({
       manifests: node.manifests,
@@ -144,22 +162,36 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         `${o.runtime}: load ${load.clients} clients ${load.seconds} s: ${load.calls} calls, ${load.errors} errors, p99 ${load.p99Ms} ms`,
       );
     }
+    const crashed = node.components
+      .filter((c) => {
+        try {
+          process.kill(c.pid(), 0);
+          return false;
+        } catch {
+          return true;
+        }
+      })
+      .map((c) => c.name);
     churn.removeAll();
     const final = await converge(audit, o.recoverTimeoutMs);
     const ok =
+      crashed.length === 0 &&
       final.audit.converged &&
       components.every((c) => c.lost === 0 && c.failures.length === 0) &&
       (load?.errors ?? 0) === 0;
+    passed = ok;
     return {
       runtime: o.runtime,
       seed: o.seed,
       components,
       ...(load ? { load } : {}),
+      crashed,
       finalLeaks: final.audit.leaks,
       finalProblems: final.audit.problems,
       ok,
     };
   } finally {
+    if (!passed) o.log(`logs kept in ${keepLogs(dir, o.runtime)}`);
     await node.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -17,13 +17,14 @@ export function summaryMarkdown(c: CampaignReport, fuzz: readonly FuzzReport[]):
         `| ${r.component} | ${r.rounds} | ${r.lost} | ${r.failures.length} | ${r.recoveryP50Ms} | ${r.recoveryMaxMs} |`,
     ),
     '',
+    `Crashed on their own: ${c.crashed.join(', ') || 'none'}.`,
     `Leaked after every pod was removed: ${leaked || 'nothing'} (audited: ${LEAK_KINDS.join(', ')}).`,
   ];
   if (c.load) {
     const l = c.load;
     lines.push(
       '',
-      `Load during churn: ${l.clients} clients, ${l.seconds} s, ${l.calls} calls, ${l.errors} errors, p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms.`,
+      `Load during churn: ${l.clients} clients, ${l.seconds} s, ${l.calls} calls, ${l.errors} errors${l.upstreamErrors ? ` (+${l.upstreamErrors} of containerd 1.6's known ListPodSandboxStats failure while a sandbox changes)` : ''}, p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms.`,
     );
   }
   if (fuzz.length > 0) {

@@ -147,6 +147,8 @@ export async function startDemoNode(o: DemoNodeOptions): Promise<DemoNode> {
         `  socket: ${join(o.work, 'pod-api.sock')}`,
         `  port: ${o.apiPort}`,
         `  kubeconfig: ${kubeconfig}`,
+        // kubectl top has numbers 2 samples (10 s) after a pod starts.
+        '  metricsPeriodMs: 5000',
         '',
       ].join('\n'),
     );

@@ -214,6 +214,16 @@ describe('the main job', () => {
     await kubectl('1.33', ['delete', 'pod', 'hello', '--wait=false']);
   });
 
+  it('kubectl top pod and top node print numbers', async () => {
+    const pods = await until('kubectl top pod numbers', async () => {
+      const o = await kubectl('1.33', ['top', 'pod']).catch(() => '');
+      return /web-capstan-demo\s+\d+m\s+\d+Mi/.test(o) && o;
+    });
+    expect(pods).toMatch(/NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+    const nodes = await kubectl('1.27', ['top', 'node']);
+    expect(nodes).toMatch(/capstan-demo\s+\d+m\s+\d+%\s+\d+Mi\s+\d+%/);
+  });
+
   it('Ctrl-C stops everything and leaves nothing behind', async () => {
     demo.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -30,6 +30,7 @@ export async function startPodApi(
   mkdirSync(dirname(api.socket), { recursive: true });
   const server = createPodApi({
     manager: agent.pods,
+    events: agent.events,
     nodeName: config.nodeName,
     unixSocket: api.socket,
     ...(token ? { tcp: { host: '127.0.0.1', port: api.port ?? 0, token } } : {}),

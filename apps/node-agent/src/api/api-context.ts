@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import type { PodManager } from '../pod/pod-manager.js';
 import type { Pod } from '../pod/types.js';
+import type { ApiEventSource } from './api-events.js';
 import type { PodApiLogger } from './api-logger.js';
 
 /**
@@ -28,6 +29,8 @@ export type PodApiManager = PodManager & Partial<PodMetadataUpdater>;
 /** Shared by every handler of one pod API instance. */
 export interface ApiContext {
   manager: PodApiManager;
+  /** The node's Events (core/v1 and events.k8s.io/v1); none served without it. */
+  events?: ApiEventSource;
   nodeName: string;
   logger: PodApiLogger;
   /** Open watch and log-follow responses, ended by close(). */

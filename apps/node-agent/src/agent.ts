@@ -7,6 +7,7 @@ import { openCheckpointStore } from '@capstan/checkpoint';
 import { type CriClient, connectCriClient } from '@capstan/cri-api';
 import type { EvictionSettings } from '@capstan/eviction';
 import {
+  EventStore,
   type ImageGcOptions,
   type LifecycleCgroups,
   PodLifecycle,
@@ -58,6 +59,8 @@ export class Agent {
     readonly lifecycle: PodLifecycle,
     readonly pods: AgentPods,
     readonly metrics: AgentMetrics,
+    /** The node's Events, which the pod API serves. */
+    readonly events: EventStore,
     private readonly staticSource: StaticPodSource | undefined,
   ) {}
 
@@ -93,6 +96,7 @@ export class Agent {
       { runtime: `${v.runtimeName} ${v.runtimeVersion}`, restoredPods: restored },
       'node agent starting',
     );
+    const events = new EventStore({ host: o.nodeName });
     const lifecycle = new PodLifecycle({
       cri,
       runtimeName: v.runtimeName,
@@ -115,6 +119,7 @@ export class Agent {
       logRotation: { rotate: () => rotateLogs(cri, o.logRotation, o.logger) },
       afterHousekeeping: mallocTrim,
       metrics: metrics.lifecycle,
+      recorder: events,
       logger: o.logger,
     });
     const staticSource = o.staticPodPath
@@ -122,7 +127,7 @@ export class Agent {
       : undefined;
     const pods = new AgentPods(lifecycle, cri, o.nodeName, () => lifecycle.node(), o.logger);
     await lifecycle.start();
-    return new Agent(o, cri, lifecycle, pods, metrics, staticSource);
+    return new Agent(o, cri, lifecycle, pods, metrics, events, staticSource);
   }
 
   /** Static pods: added ones are admitted (a rejected one stays, Failed with the reason). */

@@ -43,6 +43,7 @@ export async function startPodApi(
   const server = createPodApi({
     metrics: sampler,
     manager: agent.pods,
+    events: agent.events,
     nodeName: config.nodeName,
     unixSocket: api.socket,
     ...(token ? { tcp: { host: '127.0.0.1', port: api.port ?? 0, token } } : {}),

@@ -108,11 +108,20 @@ describe('discovery', () => {
         'namespaces',
       ]),
     );
-    expect((await call(unix, 'GET', '/apis')).json()).toEqual({
-      kind: 'APIGroupList',
-      apiVersion: 'v1',
-      groups: [],
+    const groups = (await call(unix, 'GET', '/apis')).json() as { groups: { name: string }[] };
+    expect(groups.groups.map((g) => g.name)).toContain('events.k8s.io');
+    const eventsV1 = (await call(unix, 'GET', '/apis/events.k8s.io/v1')).json() as {
+      resources: { name: string; shortNames?: string[] }[];
+    };
+    expect(eventsV1.resources).toEqual([
+      expect.objectContaining({ name: 'events', shortNames: ['ev'] }),
+    ]);
+    // Without an event source the list is empty, not a 404.
+    expect((await call(unix, 'GET', '/api/v1/namespaces/default/events')).json()).toMatchObject({
+      kind: 'EventList',
+      items: [],
     });
+    expect((await call(unix, 'GET', '/api/v1/namespaces/default/events/x')).status).toBe(404);
   });
 
   it('serves no metrics.k8s.io without a metrics source', async () => {

@@ -157,21 +157,40 @@ export function pullPolicy(c: Container): string {
   );
 }
 
+/** What {@link ensureImage} did, for the kubelet's Pulling and Pulled events. */
+export interface EnsureImageHooks {
+  /** The image was present and the policy did not ask for a pull. */
+  present?(): void;
+  /** A pull starts. */
+  pulling?(): void;
+  /** The pull succeeded after `ms`; `sizeBytes` as the runtime reports it (0 when unknown). */
+  pulled?(ms: number, sizeBytes: number): void;
+}
+
 /** Makes `c.image` present per its pull policy, with the pod's logins. */
 export async function ensureImage(
   cri: ImagePullRuntime,
   c: Container,
   logins: () => readonly RegistryCredential[],
+  hooks: EnsureImageHooks = {},
 ): Promise<void> {
   const policy = pullPolicy(c);
   if (policy !== 'Always') {
     const present = (await cri.image.imageStatus({ image: { image: c.image } })).image;
-    if (present) return;
+    if (present) return hooks.present?.();
     if (policy === 'Never')
       throw new ImagePullError(
-        `container image "${c.image}" is not present with pull policy of Never`,
+        `Container image "${c.image}" is not present with pull policy of Never`,
         { reason: 'ErrImageNeverPull' },
       );
   }
+  hooks.pulling?.();
+  const started = Date.now();
   await pullImage(cri, c.image, logins());
+  if (hooks.pulled) {
+    const ms = Date.now() - started;
+    const size = (await cri.image.imageStatus({ image: { image: c.image } }).catch(() => undefined))
+      ?.image?.size;
+    hooks.pulled(ms, Number(size ?? 0));
+  }
 }

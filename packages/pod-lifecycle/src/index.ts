@@ -17,6 +17,10 @@
  *   {@link followContainerEvents} (PLEG), {@link startHousekeeping}, {@link startEviction};
  *   {@link readMachineInfo} and {@link describeNode}: the Node object from the machine;
  *   {@link ResourceSampler} and {@link podMetrics} / {@link nodeMetrics}: metrics.k8s.io usage.
+ * - Events: {@link EventStore} (the kubelet's recorder with client-go's correlation, a bound
+ *   and a TTL) that the lifecycle records Pulling, Created, Started, BackOff, Killing,
+ *   Unhealthy, node condition changes... into; {@link nodeConditions} and
+ *   {@link NodeConditionTracker} word the node's conditions as the kubelet does.
  *
  * @packageDocumentation
  */
@@ -29,6 +33,18 @@ export {
   podResources,
   sandboxConfig,
 } from './cri-config.js';
+export { EventStore, type EventStoreOptions, type EventWatchType } from './event-store.js';
+export {
+  containerRef,
+  discardEvents,
+  type EventRecorder,
+  type EventType,
+  formatPod,
+  type KubeEvent,
+  nodeRef,
+  type ObjectRef,
+  podRef,
+} from './events.js';
 export {
   type EvictionWiringOptions,
   type LifecycleCgroups,
@@ -47,6 +63,7 @@ export {
   sandboxImages,
 } from './image-gc.js';
 export {
+  type EnsureImageHooks,
   ensureImage,
   ImagePullError,
   type ImagePullRuntime,
@@ -57,6 +74,13 @@ export {
 } from './image-pull.js';
 export { type LocalKind, localObjectDir, localObjects } from './local-objects.js';
 export { type LifecycleLogger, silentLogger } from './logger.js';
+export {
+  type NodeConditionInput,
+  NodeConditionTracker,
+  nodeConditions,
+  type RuntimeConditionLike,
+  runtimeCondition,
+} from './node-conditions.js';
 export { goArch, type MachineInfo, memTotalBytes, readMachineInfo } from './node-machine.js';
 export { describeNode, type NodeStatusInput } from './node-status.js';
 export { type EventedPlegOptions, followContainerEvents } from './pleg-evented.js';
@@ -97,7 +121,7 @@ export { admitSysctls, SAFE_SYSCTLS } from './pod-sysctls.js';
 export type * from './pod-types.js';
 export { PodWorkers } from './pod-workers.js';
 export { Prober } from './probe-manager.js';
-export { type ProbeRuntime, runProbe } from './probe-run.js';
+export { type ProbeOutput, type ProbeRuntime, runProbe } from './probe-run.js';
 export {
   type ContainerMetrics,
   cgroupSample,
@@ -115,6 +139,7 @@ export {
 } from './resource-metrics.js';
 export { ResourceSampler, type ResourceSamplerOptions } from './resource-sampler.js';
 export { Backoff } from './restart-backoff.js';
+export { verifyRunAsNonRoot } from './run-as-non-root.js';
 export type { LifecycleRuntime } from './runtime-client.js';
 export { type RuntimePod, runtimePod } from './runtime-pod.js';
 export {

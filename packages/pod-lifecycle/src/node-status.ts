@@ -1,5 +1,6 @@
+import { nodeConditions } from './node-conditions.js';
 import type { MachineInfo } from './node-machine.js';
-import type { Node } from './pod-types.js';
+import type { Node, NodeCondition } from './pod-types.js';
 import type { LifecycleRuntime } from './runtime-client.js';
 
 /** What the node object is built from, besides the machine. */
@@ -13,8 +14,11 @@ export interface NodeStatusInput {
   runtime: { name: string; version: string };
   /** A pressure condition (MemoryPressure, DiskPressure, PIDPressure) when eviction set one. */
   pressure(type: string): { status: boolean; message: string } | undefined;
-  /** Whether the agent is healthy (its PLEG relists). */
+  /** Whether the agent is healthy (its PLEG relists), and why not. */
   healthy: boolean;
+  healthReason?: string | undefined;
+  /** Keeps transition times and records transitions (a NodeConditionTracker). */
+  track?: ((conditions: NodeCondition[]) => NodeCondition[]) | undefined;
   kubeletVersion: string;
 }
 
@@ -28,31 +32,22 @@ const kib = (bytes: bigint) => `${bytes / 1024n}Ki`;
 export async function describeNode(o: NodeStatusInput): Promise<Node> {
   const m = o.machine;
   const status = (await o.cri.runtime.status({}).catch(() => undefined))?.status;
-  const runtimeReady = status?.conditions.find((c) => c.type === 'RuntimeReady')?.status ?? false;
-  const networkReady = status?.conditions.find((c) => c.type === 'NetworkReady')?.status ?? false;
   const images = (await o.cri.image.listImages({}).catch(() => ({ images: [] }))).images;
   const now = new Date().toISOString();
-  const cond = (type: string, ok: boolean, reason: string, message: string) => ({
-    type,
-    status: (ok ? 'True' : 'False') as 'True' | 'False',
-    lastHeartbeatTime: now,
-    lastTransitionTime: now,
-    reason,
-    message,
+  const conditions = nodeConditions({
+    runtime: status?.conditions,
+    pressure: o.pressure,
+    health: { ok: o.healthy, ...(o.healthReason ? { reason: o.healthReason } : {}) },
   });
-  const pressureCond = (type: string, okReason: string, badReason: string, what: string) => {
-    const p = o.pressure(type);
-    return p?.status
-      ? cond(type, true, badReason, p.message || `node has ${what} pressure`)
-      : cond(type, false, okReason, `capstan node agent has no ${what} pressure`);
-  };
+  const tracked =
+    o.track?.(conditions) ??
+    conditions.map((c) => ({ ...c, lastHeartbeatTime: now, lastTransitionTime: now }));
   const capacity = {
     cpu: String(m.cpuCores),
     memory: kib(m.memoryBytes),
     pods: String(o.maxPods),
     'ephemeral-storage': kib(m.ephemeralStorageBytes),
   };
-  const ready = runtimeReady && networkReady;
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -69,24 +64,7 @@ export async function describeNode(o: NodeStatusInput): Promise<Node> {
     status: {
       capacity,
       allocatable: { ...capacity },
-      conditions: [
-        pressureCond(
-          'MemoryPressure',
-          'KubeletHasSufficientMemory',
-          'KubeletHasInsufficientMemory',
-          'memory',
-        ),
-        pressureCond('DiskPressure', 'KubeletHasNoDiskPressure', 'KubeletHasDiskPressure', 'disk'),
-        pressureCond('PIDPressure', 'KubeletHasSufficientPID', 'KubeletHasInsufficientPID', 'PID'),
-        cond(
-          'Ready',
-          ready && o.healthy,
-          ready ? 'KubeletReady' : 'KubeletNotReady',
-          ready
-            ? 'capstan node agent is posting ready status'
-            : 'container runtime or network not ready',
-        ),
-      ],
+      conditions: tracked,
       addresses: [
         { type: 'InternalIP', address: o.hostIP },
         { type: 'Hostname', address: o.nodeName },

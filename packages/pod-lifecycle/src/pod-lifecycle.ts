@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { EvictionManager } from '@capstan/eviction';
 import { podResources } from './cri-config.js';
+import { containerRef, discardEvents, type EventRecorder, nodeRef, podRef } from './events.js';
 import {
   type LifecycleCgroups,
   type LifecycleEvictionOptions,
@@ -9,6 +10,7 @@ import {
 import { type ContainerLogRotator, startHousekeeping } from './housekeeping.js';
 import type { ImageGcOptions } from './image-gc.js';
 import type { LifecycleLogger } from './logger.js';
+import { NodeConditionTracker } from './node-conditions.js';
 import type { MachineInfo } from './node-machine.js';
 import { describeNode } from './node-status.js';
 import { followContainerEvents } from './pleg-evented.js';
@@ -72,6 +74,10 @@ export interface PodLifecycleOptions {
   /** Runs after every housekeeping pass. */
   afterHousekeeping?: (() => void) | undefined;
   metrics?: LifecycleMetrics | undefined;
+  /** Where Events go (an EventStore the API serves); dropped without one. */
+  recorder?: EventRecorder | undefined;
+  /** How often the node's conditions are evaluated (the kubelet's 10 s nodeStatusUpdateFrequency). */
+  nodeStatusPeriodMs?: number | undefined;
   logger: LifecycleLogger;
 }
 
@@ -92,6 +98,9 @@ export class PodLifecycle {
   private readonly startedPods = new Set<string>();
   /** Node conditions from the eviction manager (MemoryPressure, DiskPressure, PIDPressure). */
   private readonly pressure = new Map<string, { status: boolean; message: string }>();
+  private readonly recorder: EventRecorder;
+  private readonly conditions: NodeConditionTracker;
+  private nodeTimer: NodeJS.Timeout | undefined;
 
   /** What pods may use (admission, resourceFieldRef without a limit): the machine's CPUs and memory, maxPods. */
   readonly allocatable: AdmitCapacity;
@@ -103,6 +112,8 @@ export class PodLifecycle {
       memoryBytes: o.machine.memoryBytes,
       pods: o.maxPods,
     };
+    this.recorder = o.recorder ?? discardEvents;
+    this.conditions = new NodeConditionTracker(o.nodeName, this.recorder);
     const restartRequests = new Map<string, string>();
     const podCgroups = new Map<string, Promise<string>>();
     this.prober = new Prober(
@@ -112,6 +123,17 @@ export class PodLifecycle {
         restartRequests.set(`${uid}/${name}`, `${kind} probe failed`);
         this.workers.kick(uid);
       },
+      (uid, name, kind, output) => {
+        const pod = this.registry.get(uid)?.pod;
+        if (!pod) return;
+        const Kind = kind[0]!.toUpperCase() + kind.slice(1);
+        this.recorder.event(
+          containerRef(pod, name),
+          'Warning',
+          'Unhealthy',
+          `${Kind} probe failed: ${output}`,
+        );
+      },
     );
     const hierarchy = o.cgroups?.hierarchy;
     const deps: SyncDeps = {
@@ -120,6 +142,7 @@ export class PodLifecycle {
       prober: this.prober,
       backoff: new Backoff(),
       logger: o.logger,
+      recorder: this.recorder,
       volumes: {
         podsDir: join(o.rootDir, 'pods'),
         ...(o.configDir ? { configDir: o.configDir } : {}),
@@ -192,6 +215,14 @@ export class PodLifecycle {
    */
   async start(): Promise<void> {
     const o = this.o;
+    this.recorder.event(nodeRef(o.nodeName), 'Normal', 'Starting', 'Starting kubelet.');
+    if (o.cgroups)
+      this.recorder.event(
+        nodeRef(o.nodeName),
+        'Normal',
+        'NodeAllocatableEnforced',
+        'Updated Node Allocatable limit across pods',
+      );
     if (o.cgroups && o.eviction) {
       this.eviction = await startEviction({
         settings: o.eviction,
@@ -231,11 +262,18 @@ export class PodLifecycle {
       afterEach: o.afterHousekeeping,
       logger: o.logger,
     });
+    // The node status loop: conditions evaluated (and their transitions recorded) as the
+    // kubelet's status updates do, whether or not anyone reads the node.
+    const tickNode = () => void this.node().catch(() => {});
+    tickNode();
+    this.nodeTimer = setInterval(tickNode, o.nodeStatusPeriodMs ?? 10_000);
+    this.nodeTimer.unref();
   }
 
   /** Stops every loop and waits for running syncs; the pods keep running. */
   async stop(): Promise<void> {
     this.pleg.stop();
+    clearInterval(this.nodeTimer);
     this.stopHousekeeping?.();
     // The kernel notification wait can outlast a stop; do not let it hold the agent.
     await Promise.race([this.eviction?.stop(), new Promise((r) => setTimeout(r, 2000).unref())]);
@@ -262,12 +300,16 @@ export class PodLifecycle {
 
   /** Why `pod` cannot run here next to the registry's pods (admission), or undefined. */
   admit(pod: Pod): { reason: string; message: string } | undefined {
-    return admit(
+    const why = admit(
       pod,
       this.registry.entries().map((e) => e.pod),
       this.allocatable,
       this.o.allowedUnsafeSysctls ?? [],
     );
+    // The kubelet's rejectPod: a Warning event with the admission reason (SysctlForbidden,
+    // OutOfcpu, OutOfmemory, OutOfpods, NodePorts).
+    if (why) this.recorder.event(podRef(pod), 'Warning', why.reason, why.message);
+    return why;
   }
 
   /** Starts graceful deletion of the pod `uid`; false when it is unknown. */
@@ -288,6 +330,8 @@ export class PodLifecycle {
       runtime: { name: this.o.runtimeName, version: this.o.runtimeVersion },
       pressure: (type) => this.pressure.get(type),
       healthy: this.healthy().ok,
+      healthReason: this.healthy().reason,
+      track: (c) => this.conditions.update(c),
       kubeletVersion: this.o.kubeletVersion,
     });
   }

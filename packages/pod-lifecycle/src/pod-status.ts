@@ -31,6 +31,7 @@ const iso = (ns: bigint | undefined) =>
 function stateOf(
   i: ContainerView['instances'][number] | undefined,
   runtime: string,
+  waitingReason = 'ContainerCreating',
 ): ContainerState | undefined {
   if (!i?.status) return undefined;
   const s = i.status;
@@ -47,15 +48,24 @@ function stateOf(
       },
     };
   }
-  return { waiting: { reason: 'ContainerCreating' } };
+  return { waiting: { reason: waitingReason } };
 }
 
-/** A container status as Kubernetes reports it. */
-export function containerStatus(v: ContainerView, runtime: string): ContainerStatus {
+/**
+ * A container status as Kubernetes reports it. A container not created yet waits in
+ * ContainerCreating, or PodInitializing in a pod with init containers (the kubelet's
+ * default waiting state).
+ */
+export function containerStatus(
+  v: ContainerView,
+  runtime: string,
+  hasInitContainers = false,
+): ContainerStatus {
   const [latest, previous] = v.instances;
+  const waitingReason = hasInitContainers ? 'PodInitializing' : 'ContainerCreating';
   const state: ContainerState = v.waiting
     ? { waiting: v.waiting }
-    : (stateOf(latest, runtime) ?? { waiting: { reason: 'ContainerCreating' } });
+    : (stateOf(latest, runtime, waitingReason) ?? { waiting: { reason: waitingReason } });
   const restartCount = latest
     ? Number(latest.container.annotations['io.kubernetes.container.restartCount'] ?? 0)
     : 0;
@@ -78,6 +88,7 @@ function condition(
   ok: boolean,
   prev: PodStatus | undefined,
   reason?: string,
+  message?: string,
 ): PodCondition {
   const status = ok ? 'True' : 'False';
   const old = prev?.conditions?.find((c) => c.type === type);
@@ -88,6 +99,7 @@ function condition(
     lastTransitionTime:
       old && old.status === status ? old.lastTransitionTime! : new Date().toISOString(),
     ...(ok || !reason ? {} : { reason }),
+    ...(ok || !message ? {} : { message }),
   };
 }
 
@@ -106,8 +118,9 @@ export function podStatus(
   },
 ): PodStatus {
   const prev = pod.status;
-  const statuses = app.map((v) => containerStatus(v, extra.runtime));
-  const initStatuses = init.map((v) => containerStatus(v, extra.runtime));
+  const hasInit = init.length > 0;
+  const statuses = app.map((v) => containerStatus(v, extra.runtime, hasInit));
+  const initStatuses = init.map((v) => containerStatus(v, extra.runtime, hasInit));
   const policy = pod.spec.restartPolicy ?? 'Always';
   let running = 0;
   let waiting = 0;
@@ -138,14 +151,42 @@ export function podStatus(
             : 'Running';
   } else phase = 'Pending';
   const allReady = statuses.length > 0 && statuses.every((s) => s.ready);
-  const notReadyReason = 'ContainersNotReady';
+  // The kubelet's GenerateContainersReadyCondition and GeneratePodInitializedCondition:
+  // Go prints the names as a slice, `[a b]`; a Succeeded pod is PodCompleted.
+  const completed = phase === 'Succeeded';
+  const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const readyWhy =
+    completed || phase === 'Failed'
+      ? { reason: completed ? 'PodCompleted' : 'PodFailed', message: undefined }
+      : {
+          reason: 'ContainersNotReady',
+          message: `containers with unready status: [${unready.join(' ')}]`,
+        };
+  const incomplete = initStatuses
+    .filter((s) => s.state.terminated?.exitCode !== 0)
+    .map((s) => s.name);
+  const initWhy = completed
+    ? { reason: 'PodCompleted', message: undefined }
+    : {
+        reason: 'ContainersNotInitialized',
+        message: `containers with incomplete status: [${incomplete.join(' ')}]`,
+      };
   return {
     phase,
     conditions: [
       condition('PodReadyToStartContainers', extra.sandboxReady, prev),
-      condition('Initialized', extra.initDone, prev, 'ContainersNotInitialized'),
-      condition('Ready', allReady, prev, notReadyReason),
-      condition('ContainersReady', allReady, prev, notReadyReason),
+      {
+        ...condition(
+          'Initialized',
+          extra.initDone || completed,
+          prev,
+          initWhy.reason,
+          initWhy.message,
+        ),
+        ...(completed ? { reason: 'PodCompleted' } : {}),
+      },
+      condition('Ready', allReady, prev, readyWhy.reason, readyWhy.message),
+      condition('ContainersReady', allReady, prev, readyWhy.reason, readyWhy.message),
       condition('PodScheduled', true, prev),
     ],
     ...(extra.failedReason ? { reason: extra.failedReason } : {}),

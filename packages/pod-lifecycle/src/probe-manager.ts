@@ -1,5 +1,5 @@
 import type { Container, Probe } from './pod-types.js';
-import { type ProbeRuntime, runProbe } from './probe-run.js';
+import { type ProbeOutput, type ProbeRuntime, runProbe } from './probe-run.js';
 
 type Kind = 'liveness' | 'readiness' | 'startup';
 
@@ -28,6 +28,13 @@ export class Prober {
       container: string,
       kind: 'liveness' | 'startup',
     ) => void,
+    /** Every failed probe run, with its output (the kubelet's Unhealthy event). */
+    private readonly onProbeFailed?: (
+      uid: string,
+      container: string,
+      kind: Kind,
+      output: string,
+    ) => void,
   ) {}
 
   /** Starts the probes of a running container (no-op when they already run for this ID). */
@@ -55,8 +62,10 @@ export class Prober {
         if (kind !== 'startup' && !loop.started)
           return void loop.timers.push(setTimeout(tick, period));
         if (kind === 'startup' && loop.started) return;
-        const ok = await runProbe(this.runtime, probe, containerId, podIP(), spec);
+        const out: ProbeOutput = { output: '' };
+        const ok = await runProbe(this.runtime, probe, containerId, podIP(), spec, out);
         if (this.loops.get(key) !== loop) return;
+        if (!ok) this.onProbeFailed?.(uid, spec.name, kind, out.output);
         const c = loop.counts[kind];
         if (ok) {
           c.ok++;

@@ -8,13 +8,19 @@ import type { Container, Probe } from './pod-types.js';
 /** What running a probe needs from the runtime: exec probes run through ExecSync. */
 export type ProbeRuntime = Pick<RuntimeServiceClient, 'execSync'>;
 
-/** Runs one probe once; resolves true on success. */
+/** What a failed probe said (the kubelet's probe output, shown in the Unhealthy event). */
+export interface ProbeOutput {
+  output: string;
+}
+
+/** Runs one probe once; resolves true on success. `out.output` says why it failed. */
 export async function runProbe(
   runtime: ProbeRuntime,
   probe: Probe,
   containerId: string,
   podIP: string,
   spec: Container,
+  out: ProbeOutput = { output: '' },
 ): Promise<boolean> {
   const timeoutSec = probe.timeoutSeconds ?? 1;
   const port = (p: number | string) =>
@@ -25,25 +31,32 @@ export async function runProbe(
         { containerId, cmd: probe.exec.command, timeout: BigInt(timeoutSec) },
         { deadlineMs: (timeoutSec + 5) * 1000 },
       );
+      out.output = Buffer.concat([Buffer.from(r.stdout), Buffer.from(r.stderr)]).toString('utf8');
       return r.exitCode === 0;
-    } catch {
+    } catch (err) {
+      out.output = (err as { details?: string }).details || (err as Error).message;
       return false;
     }
   }
   const host = probe.httpGet?.host ?? probe.tcpSocket?.host ?? (podIP || '127.0.0.1');
-  if (probe.httpGet) return httpGet(probe.httpGet, host, port(probe.httpGet.port), timeoutSec);
+  if (probe.httpGet) return httpGet(probe.httpGet, host, port(probe.httpGet.port), timeoutSec, out);
   if (probe.tcpSocket) {
+    const p = port(probe.tcpSocket.port);
     return new Promise((resolve) => {
-      const s = connect({ host, port: port(probe.tcpSocket!.port), timeout: timeoutSec * 1000 });
+      const s = connect({ host, port: p, timeout: timeoutSec * 1000 });
       s.once('connect', () => {
         s.destroy();
         resolve(true);
       });
       s.once('timeout', () => {
         s.destroy();
+        out.output = `dial tcp ${host}:${p}: i/o timeout`;
         resolve(false);
       });
-      s.once('error', () => resolve(false));
+      s.once('error', (err: NodeJS.ErrnoException) => {
+        out.output = `dial tcp ${host}:${p}: connect: ${err.code === 'ECONNREFUSED' ? 'connection refused' : err.message}`;
+        resolve(false);
+      });
     });
   }
   if (probe.grpc) return grpcHealth(host, probe.grpc.port, probe.grpc.service ?? '', timeoutSec);
@@ -60,6 +73,7 @@ function httpGet(
   host: string,
   port: number,
   timeoutSec: number,
+  out: ProbeOutput,
 ): Promise<boolean> {
   const https = (get.scheme ?? 'HTTP').toUpperCase() === 'HTTPS';
   const headers: Record<string, string> = { 'user-agent': 'kube-probe/1.33', accept: '*/*' };
@@ -78,12 +92,27 @@ function httpGet(
       (res) => {
         res.resume();
         const code = res.statusCode ?? 0;
-        res.once('end', () => resolve(code >= 200 && code < 400));
+        res.once('end', () => {
+          if (code >= 400) out.output = `HTTP probe failed with statuscode: ${code}`;
+          resolve(code >= 200 && code < 400);
+        });
         res.once('error', () => resolve(false));
       },
     );
-    req.once('timeout', () => req.destroy(new Error('probe timeout')));
-    req.once('error', () => resolve(false));
+    const url = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}${get.path || '/'}`;
+    req.once('timeout', () =>
+      req.destroy(
+        new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)'),
+      ),
+    );
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === 'ECONNREFUSED'
+          ? `dial tcp ${host}:${port}: connect: connection refused`
+          : err.message;
+      out.output = `Get "${url}": ${why}`;
+      resolve(false);
+    });
     req.end();
   });
 }

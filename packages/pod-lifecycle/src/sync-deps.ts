@@ -1,3 +1,4 @@
+import type { EventRecorder } from './events.js';
 import type { ImagePullRuntime, PullCredentialOptions } from './image-pull.js';
 import type { LifecycleLogger } from './logger.js';
 import type { PodRegistry } from './pod-registry.js';
@@ -14,6 +15,8 @@ export interface SyncDeps {
   prober: Prober;
   backoff: Backoff;
   logger: LifecycleLogger;
+  /** Where the sync's Events go (Pulling, Created, Started, BackOff, Killing...). */
+  recorder: EventRecorder;
   volumes: VolumeOptions;
   logRoot: string;
   agentId: string;

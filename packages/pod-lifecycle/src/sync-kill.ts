@@ -1,5 +1,6 @@
 import { ContainerState as CriState } from '@capstan/cri-api';
 import { runHook } from './container-hooks.js';
+import { containerRef, podRef } from './events.js';
 import { LABEL_CONTAINER_NAME } from './pod-naming.js';
 import type { PodEntry } from './pod-registry.js';
 import type { ContainerView } from './pod-status.js';
@@ -50,6 +51,17 @@ export async function killContainers(
       'killing container to restart it',
     );
     d.prober.stop(uid, k.name);
+    const why =
+      k.reason === 'spec changed'
+        ? 'definition changed'
+        : `failed ${k.reason.replace(/ probe failed$/, '')} probe`;
+    const again = (pod.spec.restartPolicy ?? 'Always') !== 'Never' ? ', will be restarted' : '';
+    d.recorder.event(
+      containerRef(pod, k.name),
+      'Normal',
+      'Killing',
+      `Container ${k.name} ${why}${again}`,
+    );
     await stopContainer(
       d,
       v.spec,
@@ -69,8 +81,11 @@ export async function killContainers(
 export async function killEvictedPod(d: SyncDeps, entry: PodEntry, rt: RuntimePod): Promise<void> {
   const uid = entry.pod.metadata.uid!;
   d.prober.stop(uid);
+  if (entry.pod.status?.reason !== 'Evicted')
+    d.recorder.event(podRef(entry.pod), 'Warning', 'Evicted', entry.evicted!.message);
   for (const c of rt.containers) {
     if (rt.statuses.get(c.id)?.state === CriState.CONTAINER_RUNNING) {
+      killing(d, entry.pod, c.labels[LABEL_CONTAINER_NAME] ?? '');
       await d.cri.runtime.stopContainer({
         containerId: c.id,
         timeout: BigInt(entry.evicted!.gracePeriodSeconds),
@@ -108,9 +123,11 @@ export async function killPod(d: SyncDeps, entry: PodEntry, rt: RuntimePod): Pro
   await Promise.all(
     rt.containers
       .filter((c) => rt.statuses.get(c.id)?.state === CriState.CONTAINER_RUNNING)
-      .map((c) =>
-        stopContainer(d, specs.get(c.labels[LABEL_CONTAINER_NAME] ?? ''), c.id, podIP, grace),
-      ),
+      .map((c) => {
+        const name = c.labels[LABEL_CONTAINER_NAME] ?? '';
+        killing(d, entry.pod, name);
+        return stopContainer(d, specs.get(name), c.id, podIP, grace);
+      }),
   );
   await killRuntimePod(d, rt, 0);
   await tearDownVolumes(uid, d.volumes);
@@ -119,6 +136,11 @@ export async function killPod(d: SyncDeps, entry: PodEntry, rt: RuntimePod): Pro
   for (const k of d.pullErrors.keys()) if (k.startsWith(`${uid}/`)) d.pullErrors.delete(k);
   await d.registry.finalize(uid);
   d.logger.info({ pod: entry.pod.metadata.name }, 'pod deleted');
+}
+
+/** The kubelet's Killing event of a container it stops without a reason of its own. */
+function killing(d: Pick<SyncDeps, 'recorder'>, pod: Pod, name: string): void {
+  d.recorder.event(containerRef(pod, name), 'Normal', 'Killing', `Stopping container ${name}`);
 }
 
 /** Stops and removes every container and sandbox of a pod, without hooks. */

@@ -1,3 +1,5 @@
+import { podRef } from './events.js';
+import { runtimeCondition } from './node-conditions.js';
 import { LABEL_CONTAINER_NAME } from './pod-naming.js';
 import { type ContainerView, podStatus } from './pod-status.js';
 import type { Container } from './pod-types.js';
@@ -35,6 +37,7 @@ export async function syncPod(d: SyncDeps, uid: string): Promise<void> {
   try {
     volumePaths = await setUpVolumes(pod, d.volumes);
   } catch (err) {
+    d.recorder.event(podRef(pod), 'Warning', 'FailedMount', (err as Error).message);
     d.registry.setStatus(uid, {
       ...(pod.status ?? { phase: 'Pending' }),
       phase: 'Pending',
@@ -44,9 +47,41 @@ export async function syncPod(d: SyncDeps, uid: string): Promise<void> {
     d.requeue(uid, 5000);
     return;
   }
-  const sandbox = actions.createSandbox
-    ? await createSandbox(d, pod, rt, actions.createSandbox.attempt)
-    : rt.sandboxes.find((s) => s.id === actions.sandboxId)!;
+  let sandbox = rt.sandboxes.find((s) => s.id === actions.sandboxId);
+  if (actions.createSandbox) {
+    const notReady = pod.spec.hostNetwork ? undefined : await networkNotReady(d);
+    if (notReady) {
+      // The kubelet's syncPod: no sandbox for a pod network while the network is not ready.
+      d.recorder.event(
+        podRef(pod),
+        'Warning',
+        'NetworkNotReady',
+        `network is not ready: ${notReady}`,
+      );
+      d.requeue(uid, 5000);
+      return;
+    }
+    if (actions.createSandbox.attempt > 0)
+      d.recorder.event(
+        podRef(pod),
+        'Normal',
+        'SandboxChanged',
+        'Pod sandbox changed, it will be killed and re-created.',
+      );
+    try {
+      sandbox = await createSandbox(d, pod, rt, actions.createSandbox.attempt);
+    } catch (err) {
+      const message = (err as { details?: string }).details || (err as Error).message;
+      d.recorder.event(
+        podRef(pod),
+        'Warning',
+        'FailedCreatePodSandBox',
+        `Failed to create pod sandbox: ${message}`,
+      );
+      throw err;
+    }
+  }
+  if (!sandbox) throw new Error(`pod ${pod.metadata.name}: sandbox ${actions.sandboxId} not found`);
   const sandboxStatus = (await d.cri.runtime.podSandboxStatus({ podSandboxId: sandbox.id })).status;
   const podIP = sandboxStatus?.network?.ip || (pod.spec.hostNetwork ? d.hostIP : '');
   const ctx: StartContext = {
@@ -87,4 +122,15 @@ export async function syncPod(d: SyncDeps, uid: string): Promise<void> {
       ...(actions.failedReason ? { failedReason: actions.failedReason } : {}),
     }),
   );
+}
+
+/**
+ * The runtime's network error as the kubelet words it ("container runtime network not
+ * ready: NetworkReady=false reason:... message:..."), or undefined when it is ready.
+ */
+async function networkNotReady(d: SyncDeps): Promise<string | undefined> {
+  const status = (await d.cri.runtime.status({}).catch(() => undefined))?.status;
+  const net = status?.conditions.find((c) => c.type === 'NetworkReady');
+  if (!status || !net || net.status) return undefined;
+  return `container runtime network not ready: ${runtimeCondition(net)}`;
 }

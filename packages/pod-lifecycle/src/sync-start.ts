@@ -5,11 +5,14 @@ import {
 } from '@capstan/cri-api';
 import { runHook } from './container-hooks.js';
 import { containerConfig } from './cri-config.js';
+import { containerRef, formatPod } from './events.js';
 import { ensureImage, ImagePullError, podLogins } from './image-pull.js';
 import { localObjects } from './local-objects.js';
 import { containerEnv, EnvError } from './pod-env.js';
 import type { ContainerView } from './pod-status.js';
 import type { Pod } from './pod-types.js';
+import { goDuration } from './resource-metrics.js';
+import { verifyRunAsNonRoot } from './run-as-non-root.js';
 import type { SyncActions } from './sync-actions.js';
 import type { SyncDeps } from './sync-deps.js';
 import { mountsFor } from './volume-setup.js';
@@ -40,6 +43,9 @@ export async function startContainer(
   const { pod, podIP } = ctx;
   const uid = pod.metadata.uid!;
   const key = `${uid}/${v.spec.name}`;
+  const ref = containerRef(pod, v.spec.name);
+  const record = (type: 'Normal' | 'Warning', reason: string, message: string) =>
+    d.recorder.event(ref, type, reason, message);
   const latest = v.instances[0];
   const restartCount = latest
     ? Number(latest.container.annotations['io.kubernetes.container.restartCount'] ?? 0) + 1
@@ -50,8 +56,13 @@ export async function startContainer(
   if (wait > 0) {
     v.waiting = {
       reason: 'CrashLoopBackOff',
-      message: `back-off ${Math.round(d.backoff.delay(key) / 1000)}s restarting failed container=${v.spec.name} pod=${pod.metadata.name}`,
+      message: `back-off ${goDuration(d.backoff.delay(key))} restarting failed container=${v.spec.name} pod=${formatPod(pod)}`,
     };
+    record(
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${v.spec.name} in pod ${formatPod(pod)}`,
+    );
     d.requeue(uid, wait + 50);
     return;
   }
@@ -64,30 +75,52 @@ export async function startContainer(
       reason: 'ImagePullBackOff',
       message: `Back-off pulling image "${v.spec.image}": ${d.pullErrors.get(pullKey) ?? ''}`,
     };
+    record('Normal', 'BackOff', `Back-off pulling image "${v.spec.image}"`);
+    record('Warning', 'Failed', 'Error: ImagePullBackOff');
     d.requeue(uid, pullWait + 50);
     return;
   }
   try {
-    await ensureImage(d.cri, v.spec, () => podLogins(pod, d.pullCredentials, d.logger));
+    await ensureImage(d.cri, v.spec, () => podLogins(pod, d.pullCredentials, d.logger), {
+      present: () =>
+        record('Normal', 'Pulled', `Container image "${v.spec.image}" already present on machine`),
+      pulling: () => record('Normal', 'Pulling', `Pulling image "${v.spec.image}"`),
+      pulled: (ms, size) =>
+        record(
+          'Normal',
+          'Pulled',
+          `Successfully pulled image "${v.spec.image}" in ${goDuration(ms)} (${goDuration(ms)} including waiting). Image size: ${size} bytes.`,
+        ),
+    });
     d.pullErrors.delete(pullKey);
     d.backoff.forget(pullKey);
   } catch (err) {
     const message = (err as Error).message;
-    d.backoff.next(pullKey, Date.now(), 0);
-    d.pullErrors.set(pullKey, message);
-    v.waiting = {
-      reason: err instanceof ImagePullError ? err.reason : 'ErrImagePull',
-      message,
-    };
+    const reason = err instanceof ImagePullError ? err.reason : 'ErrImagePull';
+    if (reason === 'ErrImageNeverPull') record('Warning', reason, message);
+    else {
+      d.backoff.next(pullKey, Date.now(), 0);
+      d.pullErrors.set(pullKey, message);
+      record('Warning', 'Failed', `Failed to pull image "${v.spec.image}": ${message}`);
+    }
+    record('Warning', 'Failed', `Error: ${reason}`);
+    v.waiting = { reason, message };
     d.logger.warn(
       { pod: pod.metadata.name, container: v.spec.name, err: message },
       'image pull failed',
     );
     // As the kubelet's worker does after a failed sync: look again soon, which shows the
     // container in ImagePullBackOff until the back-off allows the next pull.
-    d.requeue(uid, 1_000);
+    d.requeue(uid, reason === 'ErrImageNeverPull' ? 10_000 : 1_000);
     return;
   }
+  // CreateContainerConfigError and CreateContainerError: the container waits; a later sync
+  // (the configMap or secret may appear) tries again.
+  const configError = (message: string, reason = 'CreateContainerConfigError') => {
+    record('Warning', 'Failed', `Error: ${message}`);
+    v.waiting = { reason, message };
+    d.requeue(uid, 2_000);
+  };
   let config: ReturnType<typeof containerConfig>;
   try {
     config = containerConfig(pod, v.spec, {
@@ -103,18 +136,36 @@ export async function startContainer(
     });
   } catch (err) {
     if (!(err instanceof EnvError)) throw err;
-    // The kubelet's CreateContainerConfigError: the container waits; a later sync (the
-    // configMap or secret may appear) tries again.
-    v.waiting = { reason: err.reason, message: err.message };
-    d.requeue(uid, 2_000);
-    return;
+    return configError(err.message);
   }
-  const { containerId } = await d.cri.runtime.createContainer({
-    podSandboxId: ctx.sandboxId,
-    config,
-    sandboxConfig: ctx.sandboxConfig,
+  const nonRoot = await verifyRunAsNonRoot(pod, v.spec, async () => {
+    const image = (await d.cri.image.imageStatus({ image: { image: v.spec.image } })).image;
+    return { uid: image?.uid?.value, user: image?.username ?? '' };
   });
-  await d.cri.runtime.startContainer({ containerId });
+  if (nonRoot) return configError(nonRoot);
+  let containerId: string;
+  try {
+    ({ containerId } = await d.cri.runtime.createContainer({
+      podSandboxId: ctx.sandboxId,
+      config,
+      sandboxConfig: ctx.sandboxConfig,
+    }));
+  } catch (err) {
+    return configError(grpcMessage(err), 'CreateContainerError');
+  }
+  record('Normal', 'Created', `Created container: ${v.spec.name}`);
+  let started = true;
+  try {
+    await d.cri.runtime.startContainer({ containerId });
+  } catch (err) {
+    started = false;
+    const message = grpcMessage(err);
+    record('Warning', 'Failed', `Error: ${message}`);
+    d.logger.warn({ pod: pod.metadata.name, container: v.spec.name, err: message }, 'start failed');
+    // The created container stays: its exited status (ContainerCannotRun, RunContainerError)
+    // is what the next sync shows, and the restart back-off applies to it.
+  }
+  if (started) record('Normal', 'Started', `Started container ${v.spec.name}`);
   if (latest) {
     const ranMs = Number(
       ((latest.status?.finishedAt ?? 0n) - (latest.status?.startedAt ?? 0n)) / 1_000_000n,
@@ -132,6 +183,8 @@ export async function startContainer(
         { pod: pod.metadata.name, container: v.spec.name },
         'postStart hook failed; killing the container',
       );
+      record('Warning', 'FailedPostStartHook', 'PostStartHook failed');
+      record('Normal', 'Killing', `FailedPostStartHook`);
       await d.cri.runtime.stopContainer({ containerId, timeout: 0n });
     }
   }
@@ -194,3 +247,7 @@ export async function pruneDead(d: Pick<SyncDeps, 'cri'>, v: ContainerView): Pro
   for (const i of dead.slice(1))
     await d.cri.runtime.removeContainer({ containerId: i.container.id }).catch(() => {});
 }
+
+/** The message of a CRI error as the kubelet shows it (grpc status.Message()). */
+const grpcMessage = (err: unknown) =>
+  (err as { details?: string }).details || (err as Error).message;

@@ -4,6 +4,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { ResourceUsage } from '@capstan/pod-lifecycle';
 import type { PodManager } from '../pod/pod-manager.js';
 import type { Pod } from '../pod/types.js';
+import type { ApiEventSource } from './api-events.js';
 import type { PodApiLogger } from './api-logger.js';
 
 /**
@@ -37,6 +38,8 @@ export interface ResourceMetricsSource {
 /** Shared by every handler of one pod API instance. */
 export interface ApiContext {
   manager: PodApiManager;
+  /** The node's Events (core/v1 and events.k8s.io/v1); none served without it. */
+  events?: ApiEventSource;
   nodeName: string;
   logger: PodApiLogger;
   /** Open watch and log-follow responses, ended by close(). */

@@ -30,8 +30,35 @@ export function apiVersions(serverAddress: string): unknown {
   };
 }
 
-/** No API groups: only the core group's pods, nodes and namespaces are served. */
-export const API_GROUP_LIST = { kind: 'APIGroupList', apiVersion: 'v1', groups: [] };
+/** events.k8s.io: the node's Events in the newer shape (kubectl events, describe). */
+export const EVENTS_API_GROUP = {
+  name: 'events.k8s.io',
+  versions: [{ groupVersion: 'events.k8s.io/v1', version: 'v1' }],
+  preferredVersion: { groupVersion: 'events.k8s.io/v1', version: 'v1' },
+};
+
+/** The API groups served besides the core group. */
+export const API_GROUP_LIST = {
+  kind: 'APIGroupList',
+  apiVersion: 'v1',
+  groups: [EVENTS_API_GROUP],
+};
+
+const EVENTS_RESOURCE = {
+  name: 'events',
+  singularName: 'event',
+  namespaced: true,
+  kind: 'Event',
+  verbs: ['get', 'list', 'watch'],
+  shortNames: ['ev'],
+};
+
+export const EVENTS_API_RESOURCE_LIST = {
+  kind: 'APIResourceList',
+  apiVersion: 'v1',
+  groupVersion: 'events.k8s.io/v1',
+  resources: [EVENTS_RESOURCE],
+};
 
 const sub = (name: string, kind: string, verbs: string[]) => ({
   name,
@@ -62,6 +89,7 @@ export const API_RESOURCE_LIST = {
       shortNames: ['no'],
     },
     { name: 'nodes/status', singularName: '', namespaced: false, kind: 'Node', verbs: ['get'] },
+    EVENTS_RESOURCE,
     {
       name: 'pods',
       singularName: 'pod',

@@ -20,7 +20,10 @@ export type Route =
   | { kind: 'node'; name: string; sub?: 'status' }
   | { kind: 'namespaces' }
   | { kind: 'namespace'; name: string; sub?: 'status' }
-  | { kind: 'metrics'; target: MetricsTarget };
+  | { kind: 'metrics'; target: MetricsTarget }
+  | { kind: 'eventsGroup' }
+  | { kind: 'eventsV1' }
+  | { kind: 'events'; api: 'v1' | 'events.k8s.io/v1'; namespace?: string; name?: string };
 
 const POD_SUBRESOURCES: readonly string[] = ['status', 'log', 'exec', 'attach', 'portforward'];
 
@@ -49,6 +52,7 @@ export function routeOf(pathname: string): Route | undefined {
     if (segs.length === 2) return { kind: 'openapiV3' };
     return { kind: 'openapiV3Doc', groupVersion: segs.slice(2).join('/') };
   }
+  if (a === 'apis' && b === 'events.k8s.io') return eventsRoute(segs.slice(2));
   if (a !== 'api') return undefined;
   if (segs.length === 1) return { kind: 'api' };
   if (b !== 'v1') return undefined;
@@ -57,6 +61,8 @@ export function routeOf(pathname: string): Route | undefined {
   switch (c) {
     case 'pods':
       return segs.length === 3 ? { kind: 'pods' } : undefined;
+    case 'events':
+      return segs.length === 3 ? { kind: 'events', api: 'v1' } : undefined;
     case 'nodes':
       if (d === undefined) return { kind: 'nodes' };
       if (e === undefined) return { kind: 'node', name: d };
@@ -67,6 +73,10 @@ export function routeOf(pathname: string): Route | undefined {
       if (d === undefined) return { kind: 'namespaces' };
       if (e === undefined) return { kind: 'namespace', name: d };
       if (e === 'status' && f === undefined) return { kind: 'namespace', name: d, sub: 'status' };
+      if (e === 'events') {
+        if (g !== undefined) return undefined;
+        return { kind: 'events', api: 'v1', namespace: d, ...(f === undefined ? {} : { name: f }) };
+      }
       if (e !== 'pods') return undefined;
       if (f === undefined) return { kind: 'pods', namespace: d };
       if (g === undefined) return { kind: 'pod', namespace: d, name: f };
@@ -76,4 +86,16 @@ export function routeOf(pathname: string): Route | undefined {
     default:
       return undefined;
   }
+}
+
+/** Paths under /apis/events.k8s.io (`segs` after the group). */
+function eventsRoute(segs: string[]): Route | undefined {
+  const [v, c, ns, e, name, ...rest] = segs;
+  if (v === undefined) return { kind: 'eventsGroup' };
+  if (v !== 'v1' || rest.length > 0) return undefined;
+  if (c === undefined) return { kind: 'eventsV1' };
+  const api = 'events.k8s.io/v1' as const;
+  if (c === 'events') return ns === undefined ? { kind: 'events', api } : undefined;
+  if (c !== 'namespaces' || ns === undefined || e !== 'events') return undefined;
+  return { kind: 'events', api, namespace: ns, ...(name === undefined ? {} : { name }) };
 }

@@ -10,8 +10,11 @@ import {
   API_RESOURCE_LIST,
   apiVersions,
   DEFAULT_API_VERSION,
+  EVENTS_API_GROUP,
+  EVENTS_API_RESOURCE_LIST,
   versionInfo,
 } from './api-discovery.js';
+import { type ApiEventSource, handleEvents } from './api-events.js';
 import { Query, sendJson, sendStatus } from './api-http.js';
 import { type KubeconfigSpec, writeKubeconfigFile } from './api-kubeconfig.js';
 import { isLoopbackHost, listenTcp, listenUnix, urlHost } from './api-listen.js';
@@ -56,6 +59,8 @@ export interface PodApiTcpOptions {
 
 export interface PodApiOptions {
   manager: PodApiManager;
+  /** The node's Events (the lifecycle's EventStore): served as core/v1 and events.k8s.io/v1. */
+  events?: ApiEventSource;
   /** This node's name: pods created through the API are bound to it. */
   nodeName: string;
   /** The unix socket (no auth: its mode is the access control). */
@@ -118,6 +123,7 @@ export function createPodApi(options: PodApiOptions): PodApi {
   const version = options.kubernetesVersion ?? DEFAULT_API_VERSION;
   const ctx: ApiContext = {
     manager: options.manager,
+    ...(options.events ? { events: options.events } : {}),
     nodeName: options.nodeName,
     logger: options.logger ?? silentLogger,
     streams: new Set(),
@@ -200,6 +206,12 @@ export function createPodApi(options: PodApiOptions): PodApi {
         res.end(doc);
         return;
       }
+      case 'eventsGroup':
+        return get(() => ({ kind: 'APIGroup', apiVersion: 'v1', ...EVENTS_API_GROUP }));
+      case 'eventsV1':
+        return get(() => EVENTS_API_RESOURCE_LIST);
+      case 'events':
+        return handleEvents(ctx, req, res, route.api, route.namespace, route.name, query);
       case 'pods':
         return handlePods(ctx, req, res, route.namespace, query);
       case 'pod':

@@ -1,0 +1,40 @@
+import { expect, it } from 'vitest';
+import { LEAK_KINDS } from '../src/audit.js';
+import { runCampaign } from '../src/campaign.js';
+import { campaignPassed, summaryMarkdown } from '../src/summary.js';
+
+// The short campaign that CI runs (the full one: bash tools/chaos.sh, 50 rounds): one
+// kill -9 of every component during churn, load, every pod removed, the leak audit.
+
+for (const runtime of ['containerd', 'docker'] as const) {
+  it(`${runtime}: kill -9 of every component loses nothing and leaks nothing`, async () => {
+    const report = await runCampaign({
+      runtime,
+      rounds: 1,
+      seed: 7,
+      loadClients: 5,
+      loadSeconds: 5,
+      recoverTimeoutMs: 120_000,
+      log: () => {},
+    });
+    const table = summaryMarkdown(report, []);
+    expect(report.components.map((c) => c.component)).toEqual(
+      runtime === 'docker'
+        ? ['node-agent', 'docker-shim', 'dockerd']
+        : ['node-agent', 'containerd'],
+    );
+    for (const c of report.components) {
+      expect({ component: c.component, lost: c.lost, failures: c.failures }).toEqual({
+        component: c.component,
+        lost: 0,
+        failures: [],
+      });
+    }
+    expect(report.crashed).toEqual([]);
+    expect(report.finalProblems).toEqual([]);
+    for (const k of LEAK_KINDS) expect(report.finalLeaks[k]).toBe(0);
+    expect(report.load?.errors).toBe(0);
+    expect(report.load?.calls).toBeGreaterThan(0);
+    expect(campaignPassed(report, []), table).toBe(true);
+  }, 900_000);
+}

@@ -145,6 +145,19 @@ describe('the main job', () => {
         `http://${other}:8080/`,
       ]);
       expect(reach).toBe('capstan httpd ok\n');
+      // What happened to it, as events: in describe and in get events.
+      const described = await kubectl(release, ['describe', 'pod', `web-${v}`]);
+      expect(described).toMatch(/Events:/);
+      for (const reason of ['Pulled', 'Created', 'Started']) {
+        expect(described).toMatch(new RegExp(`Normal\\s+${reason}\\s`));
+      }
+      const events = await kubectl(release, [
+        'get',
+        'events',
+        '--field-selector',
+        `involvedObject.name=web-${v}`,
+      ]);
+      expect(events).toMatch(/Started\s+pod\/web-\d+\s+Started container/);
       await kubectl(release, ['delete', 'pod', `web-${v}`, '--wait=false']);
     });
   }
@@ -163,6 +176,14 @@ describe('the main job', () => {
       return seen.has('ErrImagePull') && seen.has('ImagePullBackOff');
     });
     expect(await jsonpath('1.33', 'nope', '.status.phase')).toBe('Pending');
+    const events = await kubectl('1.33', [
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=nope',
+    ]);
+    expect(events).toMatch(/Warning\s+Failed\s/);
+    expect(events).toMatch(/BackOff\s+pod\/nope\s+Back-off pulling image/);
     await kubectl('1.33', ['delete', 'pod', 'nope', '--wait=false']);
   });
 

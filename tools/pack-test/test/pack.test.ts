@@ -46,6 +46,23 @@ const usage: Record<string, { code: string; prints: string }> = {
     console.log('ok', e.kind, isNotFound(e), full);
   `,
   },
+  '@capstan/logging': {
+    prints: 'ok capstan-usage 30 true',
+    code: `
+    import { readFileSync } from 'node:fs';
+    import { join } from 'node:path';
+    import { createLogger, parseLogLevel, type LogLevel } from '@capstan/logging';
+    const file = join(process.argv[2] ?? '.', 'u.log');
+    const level: LogLevel = parseLogLevel('info');
+    const { logger, close } = createLogger({ app: 'capstan-usage', level, file, maxSizeBytes: 4096 });
+    logger.info('hello');
+    close();
+    const line = JSON.parse(readFileSync(file, 'utf8').trim());
+    let rejected = false;
+    try { parseLogLevel('loud'); } catch { rejected = true; }
+    console.log('ok', line.app, line.level, rejected);
+  `,
+  },
   '@capstan/image-store': {
     prints: 'ok http://127.0.0.1:5000 pull,resolve',
     code: `

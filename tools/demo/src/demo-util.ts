@@ -1,24 +1,10 @@
-// Small helpers of the main job: messages, waiting, GETs on the agent's status socket.
-import { request } from 'node:http';
+// Small helpers of the main job: messages and waiting.
 
 const tty = process.stdout.isTTY;
 
 export const say = (msg: string): void => {
   process.stdout.write(`[demo] ${msg}\n`);
 };
-
-/** GET a path over a unix socket, the body as text. */
-export function getUnix(socketPath: string, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, timeout: 5000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Polls `fn` every 500 ms until it returns something truthy; dots on a terminal. */
 export async function until<T>(

@@ -6,11 +6,11 @@
 //   --log-level <l>    the agent's and the shim's log level (default info)
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { getUnix, say, until } from './demo-util.js';
+import { freePort, unixRequest } from '@capstan/testenv';
+import { say, until } from './demo-util.js';
 import { type DemoNode, NODE_NAME, POD_CIDR, startDemoNode } from './node-stack.js';
 
 const argv = process.argv.slice(2);
@@ -33,15 +33,6 @@ async function cleanup() {
   await node?.stop(say);
   rmSync(work, { recursive: true, force: true });
   say('stopped; nothing left behind');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 type PodList = {
@@ -115,7 +106,8 @@ spec:
   );
   progress('waiting for the pod to be Running and Ready');
   const pod = await until('pod web to be Ready', async () => {
-    const list = JSON.parse(await getUnix(n.statusSocket, '/pods')) as PodList;
+    const res = await unixRequest(n.statusSocket, { path: '/pods', timeoutMs: 5000 });
+    const list = JSON.parse(res.body.toString()) as PodList;
     const p = list.items.find((x) => x.metadata.name === `web-${NODE_NAME}`);
     return p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && p;
   });

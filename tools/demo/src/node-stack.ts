@@ -5,8 +5,7 @@
 // pod IPs and portmap's iptables rules all live in that namespace, which goes away on stop.
 // The agent's pod API (https, bearer token) answers on the host's loopback through a relay,
 // so kubectl on the host drives the node.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeDefaultPodNetwork } from '@capstan/cni-net';
 import { type CriClient, connectCriClient } from '@capstan/cri-api';
@@ -14,6 +13,8 @@ import {
   buildTestImages,
   exposeNetnsPort,
   type NetworkedDockerd,
+  removeCgroupTree,
+  spawnNodeAgent,
   startDockerd,
   startDockerShim,
   startRegistry,
@@ -21,7 +22,6 @@ import {
 } from '@capstan/testenv';
 import { until } from './demo-util.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const NODE_NAME = 'capstan-demo';
 /** Pod IPs, inside the node namespace only. */
 export const POD_CIDR = '10.88.0.0/24';
@@ -114,7 +114,7 @@ export async function startDemoNode(o: DemoNodeOptions): Promise<DemoNode> {
     const runtime = `${v.runtimeName} ${v.runtimeVersion} (CRI ${v.runtimeApiVersion})`;
     // After the agent stops (cleanups run in reverse): the pods go with the runtime, then
     // the pod cgroups.
-    cleanups.push(async () => removeCgroups(`capstan-demo-${process.pid}`));
+    cleanups.push(async () => removeCgroupTree(`/capstan-demo-${process.pid}`));
     cleanups.push(async () => {
       const { items } = await cri.runtime.listPodSandbox({});
       for (const s of items) {
@@ -152,13 +152,11 @@ export async function startDemoNode(o: DemoNodeOptions): Promise<DemoNode> {
         '',
       ].join('\n'),
     );
-    const agent = spawnAgent(
-      config,
-      logs.agent,
-      o.logLevel,
-      join(logsDir, 'node-agent.stderr'),
-      dockerd,
-    );
+    const agent = spawnNodeAgent({
+      netnsPath: dockerd.netnsPath,
+      args: ['--config', config, '--log-file', logs.agent, '--log-level', o.logLevel],
+      outputFile: join(logsDir, 'node-agent.stderr'),
+    });
     cleanups.push(async () => {
       if (agent.exitCode === null && agent.signalCode === null) {
         agent.kill('SIGTERM');
@@ -191,52 +189,5 @@ export async function startDemoNode(o: DemoNodeOptions): Promise<DemoNode> {
   } catch (err) {
     await stop(o.report);
     throw err;
-  }
-}
-
-function spawnAgent(
-  config: string,
-  logFile: string,
-  logLevel: string,
-  stderrFile: string,
-  dockerd: NetworkedDockerd,
-): ChildProcess {
-  const fd = openSync(stderrFile, 'a');
-  try {
-    const app = join(ROOT, 'apps/node-agent');
-    return spawn(
-      'nsenter',
-      [
-        `--net=${dockerd.netnsPath}`,
-        '--',
-        process.execPath,
-        '--conditions=source',
-        '--import',
-        'tsx',
-        join(app, 'src/main.ts'),
-        '--config',
-        config,
-        '--log-file',
-        logFile,
-        '--log-level',
-        logLevel,
-      ],
-      { cwd: app, stdio: ['ignore', fd, fd] },
-    );
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Removes a cgroup tree (deepest first) from every mounted hierarchy. */
-function removeCgroups(name: string): void {
-  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
-    try {
-      execFileSync(
-        'find',
-        [`/sys/fs/cgroup/${ctrl}/${name}`, '-depth', '-type', 'd', '-exec', 'rmdir', '{}', ';'],
-        { stdio: 'ignore' },
-      );
-    } catch {}
   }
 }

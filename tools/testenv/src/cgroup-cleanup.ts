@@ -1,4 +1,4 @@
-import { readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { type MountEntry, readMounts } from './mount-cleanup.js';
 
 /** A cgroup directory on a mounted hierarchy (v1 controller or the v2 unified tree). */
@@ -98,4 +98,20 @@ export function cgroupDirsFor(path: string): CgroupDir[] {
     out.push({ path: m.mountPoint + path, kind });
   }
   return out;
+}
+
+/**
+ * Removes cgroup `path` (e.g. `/capstan-demo-123`) and every cgroup below it, deepest
+ * first, in every hierarchy; returns the dirs that could not be removed (still in use).
+ */
+export function removeCgroupTree(path: string): string[] {
+  const dirs: CgroupDir[] = [];
+  const walk = (d: CgroupDir) => {
+    dirs.push(d);
+    for (const e of readdirSync(d.path, { withFileTypes: true })) {
+      if (e.isDirectory()) walk({ path: `${d.path}/${e.name}`, kind: d.kind });
+    }
+  };
+  for (const d of cgroupDirsFor(path)) if (existsSync(d.path)) walk(d);
+  return removeCgroups(dirs);
 }

@@ -3,6 +3,8 @@
  * test images. Import from tests only; nothing published depends on this package.
  */
 
+/** Removes a cgroup and everything below it in every hierarchy. */
+export { removeCgroupTree } from './cgroup-cleanup.js';
 export type {
   Containerd,
   ContainerdNetworkOptions,
@@ -31,12 +33,16 @@ export type { Log } from './log.js';
 export type { MountEntry } from './mount-cleanup.js';
 /** Mounts at or below a dir, from /proc/self/mountinfo (for leak assertions). */
 export { mountsUnder } from './mount-cleanup.js';
+/** A free TCP port on 127.0.0.1 (closed again: race-prone, fine for tests). */
+export { freePort } from './net-free-port.js';
 export type { ExecInNetnsOptions, ExecResult } from './netns.js';
 /** PIDs in a network namespace (by inode); `ip netns list` membership. */
 export { netnsListed, processesInNetns } from './netns.js';
 export type { NetnsPort } from './netns-port.js';
 /** Makes 127.0.0.1:<port> of a network namespace answer on this one's loopback. */
 export { exposeNetnsPort } from './netns-port.js';
+/** apps/node-agent from source, inside a network namespace. */
+export { spawnNodeAgent } from './node-agent-spawn.js';
 /** IPv4 CIDR membership (pod IPs vs a podCidr). */
 export { cidrContains } from './node-network.js';
 export type { ProcInfo } from './proc-scan.js';

@@ -1,17 +1,9 @@
 import type { KubeEvent } from '@capstan/pod-lifecycle';
-import { humanDuration, type TableColumn } from './api-table.js';
+import { col, humanDuration, type TableColumn } from './api-table.js';
 
 // The API server's event printer (pkg/printers/internalversion printEvent): kubectl get
 // events shows LAST SEEN, TYPE, REASON, OBJECT, MESSAGE, and -o wide adds SUBOBJECT,
 // SOURCE, FIRST SEEN, COUNT and NAME. The server always prints the wide row.
-
-const col = (name: string, description: string, priority = 0, format = ''): TableColumn => ({
-  name,
-  type: 'string',
-  format,
-  description,
-  priority,
-});
 
 export const EVENT_COLUMNS: TableColumn[] = [
   col('Last Seen', 'The time at which the most recent occurrence of this event was recorded.'),

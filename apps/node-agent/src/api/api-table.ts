@@ -30,7 +30,8 @@ interface Printable {
   metadata: { name: string; creationTimestamp?: string; [k: string]: unknown };
 }
 
-const col = (name: string, description: string, priority = 0, format = ''): TableColumn => ({
+/** A string column of a server-side Table (what the API server's printers declare). */
+export const col = (name: string, description: string, priority = 0, format = ''): TableColumn => ({
   name,
   type: 'string',
   format,

@@ -1,0 +1,36 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const APP = fileURLToPath(new URL('../../../apps/node-agent/', import.meta.url));
+
+/**
+ * Starts apps/node-agent (from source, through tsx) inside a network namespace, as on a
+ * node where the agent shares the node's network: `nsenter` execs node in place, so the
+ * child's PID is the agent's. Its stdout and stderr go to `outputFile`.
+ */
+export function spawnNodeAgent(opts: {
+  netnsPath: string;
+  args: readonly string[];
+  outputFile: string;
+}): ChildProcess {
+  const fd = openSync(opts.outputFile, 'a');
+  try {
+    return spawn(
+      'nsenter',
+      [
+        `--net=${opts.netnsPath}`,
+        '--',
+        process.execPath,
+        '--conditions=source',
+        '--import',
+        'tsx',
+        `${APP}src/main.ts`,
+        ...opts.args,
+      ],
+      { cwd: APP, stdio: ['ignore', fd, fd] },
+    );
+  } finally {
+    closeSync(fd);
+  }
+}

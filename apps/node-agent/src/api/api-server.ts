@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
+import { answerClientErrors, type ClientLimits, serverLimits } from './api-client-guard.js';
 import type { ApiContext, PodApiManager } from './api-context.js';
 import {
   API_GROUP_LIST,
@@ -71,6 +72,8 @@ export interface PodApiOptions {
   streamTls?: ConnectionOptions;
   /** Longest watch in seconds (the client's timeoutSeconds is capped to it). Default 1800. */
   maxWatchSeconds?: number;
+  /** Slow clients: how long headers, a whole request and a TLS handshake may take. */
+  clientLimits?: ClientLimits;
 }
 
 export interface PodApiAddress {
@@ -298,9 +301,11 @@ export function createPodApi(options: PodApiOptions): PodApi {
 
   const servers: Server[] = [];
   const make = (transport: Transport, identity?: PodApiTcpOptions['tls']): Server => {
+    const { handshakeTimeout, ...limits } = serverLimits(options.clientLimits ?? {});
     const server = identity
-      ? createHttpsServer({ cert: identity.cert, key: identity.key })
-      : createServer();
+      ? createHttpsServer({ cert: identity.cert, key: identity.key, handshakeTimeout, ...limits })
+      : createServer(limits);
+    answerClientErrors(server);
     server.on('request', onRequest(transport));
     server.on('upgrade', onUpgrade(transport));
     servers.push(server);

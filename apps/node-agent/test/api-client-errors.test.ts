@@ -85,6 +85,9 @@ describe.each(['unix', 'tcp'] as const)('over %s', (via) => {
       `GET /api/v1/pods HTTP/9.9\r\nHost: x\r\n${auth(via)}\r\n`,
       `GET /api/v1/pods HTTP/1.1\r\nHost: x\r\n${auth(via)}X-A: b\rc\r\n\r\n`,
       `POST /api/v1/namespaces/default/pods HTTP/1.1\r\nHost: x\r\n${auth(via)}Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      // HTTP/1.1 without Host (Node answers it itself, bare, unless told not to).
+      `GET /api/v1/pods HTTP/1.1\r\n${auth(via)}Connection: close\r\n\r\n`,
+      `GET /api/v1/namespaces/default/pods/x/exec?command=true&stdout=1 HTTP/1.1\r\n${auth(via)}Connection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n`,
     ]) {
       expectStatus((await exchange(via, [bad])).raw, 400);
     }

@@ -25,6 +25,7 @@ export function serverLimits(limits: ClientLimits): {
   requestTimeout: number;
   connectionsCheckingInterval: number;
   handshakeTimeout: number;
+  requireHostHeader: boolean;
 } {
   const headersTimeout = limits.headersTimeoutMs ?? 30_000;
   return {
@@ -33,7 +34,15 @@ export function serverLimits(limits: ClientLimits): {
     // How often requests are checked against both timeouts (Node's default: 30 s).
     connectionsCheckingInterval: Math.min(5_000, headersTimeout),
     handshakeTimeout: limits.handshakeTimeoutMs ?? 10_000,
+    // Node answers a missing Host with a bare 400; hostHeaderMissing() answers it with a Status.
+    requireHostHeader: false,
   };
+}
+
+/** An HTTP/1.1 request without a Host header is a 400 (RFC 9112 section 3.2). */
+export function hostHeaderMissing(req: IncomingMessage): ApiStatusError | undefined {
+  if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return undefined;
+  return new ApiStatusError(400, 'BadRequest', 'missing required Host header');
 }
 
 /** What Node's parser error codes mean for the client. */

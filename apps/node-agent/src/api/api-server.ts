@@ -4,7 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import { answerClientErrors, type ClientLimits, serverLimits } from './api-client-guard.js';
+import {
+  answerClientErrors,
+  type ClientLimits,
+  hostHeaderMissing,
+  serverLimits,
+} from './api-client-guard.js';
 import type { ApiContext, PodApiManager } from './api-context.js';
 import {
   API_GROUP_LIST,
@@ -247,6 +252,8 @@ export function createPodApi(options: PodApiOptions): PodApi {
     });
     void (async () => {
       try {
+        const noHost = hostHeaderMissing(req);
+        if (noHost) throw noHost;
         if (!authorized(req, transport)) throw unauthorized();
         const url = new URL(req.url ?? '/', 'http://pod-api');
         const route = routeOf(url.pathname);
@@ -271,6 +278,8 @@ export function createPodApi(options: PodApiOptions): PodApi {
       socket.once('close', () => ctx.sockets.delete(socket));
       void (async () => {
         try {
+          const noHost = hostHeaderMissing(req);
+          if (noHost) throw noHost;
           if (!authorized(req, transport)) throw unauthorized();
           const url = new URL(req.url ?? '/', 'http://pod-api');
           const route = routeOf(url.pathname);

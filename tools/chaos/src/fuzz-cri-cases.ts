@@ -1,11 +1,27 @@
 // One CRI fuzz case = the bytes of one call: a valid request with mutated fields, a random
 // message, wrong wire types, broken gRPC frames, random bytes, or an unknown method.
-import { encodeMessage, grpcFrame, type Msg, type protobuf, RawField, type RpcInfo, varint } from './fuzz-proto.js';
-import { mutate, randomMessage, type FuzzWorld } from './fuzz-cri-values.js';
+
+import { type FuzzWorld, mutate, randomMessage } from './fuzz-cri-values.js';
 import type { RawCall } from './fuzz-grpc.js';
+import {
+  encodeMessage,
+  grpcFrame,
+  type Msg,
+  type protobuf,
+  RawField,
+  type RpcInfo,
+  varint,
+} from './fuzz-proto.js';
 import type { Rng } from './fuzz-rng.js';
 
-export type SingleCaseKind = 'mutated' | 'random' | 'wire' | 'frame' | 'garbage' | 'method' | 'deep';
+export type SingleCaseKind =
+  | 'mutated'
+  | 'random'
+  | 'wire'
+  | 'frame'
+  | 'garbage'
+  | 'method'
+  | 'deep';
 
 export interface SingleCase {
   kind: SingleCaseKind;
@@ -50,7 +66,11 @@ export function template(rpc: RpcInfo, w: FuzzWorld, rng: Rng, n: number): Msg {
     case 'RunPodSandbox':
       return { config: sandboxConfig(w, `fz-${n}`) };
     case 'CreateContainer':
-      return { pod_sandbox_id: sb(), config: containerConfig(w, `fz-${n}`), sandbox_config: sandboxConfig(w, `fz-${n}`) };
+      return {
+        pod_sandbox_id: sb(),
+        config: containerConfig(w, `fz-${n}`),
+        sandbox_config: sandboxConfig(w, `fz-${n}`),
+      };
     case 'StopPodSandbox':
     case 'RemovePodSandbox':
     case 'PodSandboxStatus':
@@ -111,7 +131,10 @@ function wireBroken(rng: Rng, type: protobuf.Type, msg: Msg): Msg {
       new RawField(2, Buffer.from([0x08, 0x96])), // a truncated inner message
       new RawField(5, Buffer.from([1, 2, 3, 4])),
       new RawField(1, Buffer.alloc(8, 0xff)),
-      new RawField(0, Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])), // 11-byte varint
+      new RawField(
+        0,
+        Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+      ), // 11-byte varint
       new RawField(2, Buffer.concat([varint(2 ** 31 - 1), Buffer.from('x')])), // length beyond the end
       new RawField(3, Buffer.alloc(0)), // a start group never ended
       new RawField(4, Buffer.alloc(0)), // an end group never started
@@ -129,56 +152,115 @@ function deepNesting(rng: Rng, depth: number): Buffer {
   if (rng.chance(0.5)) {
     const start = Buffer.concat([varint((900n << 3n) | 3n)]);
     const end = Buffer.concat([varint((900n << 3n) | 4n)]);
-    return Buffer.concat([Buffer.alloc(depth * start.length, start), Buffer.alloc(depth * end.length, end)]);
+    return Buffer.concat([
+      Buffer.alloc(depth * start.length, start),
+      Buffer.alloc(depth * end.length, end),
+    ]);
   }
   let inner = Buffer.from([0x08, 0x01]);
-  for (let i = 0; i < depth; i++) inner = Buffer.concat([varint((901n << 3n) | 2n), varint(inner.length), inner]);
+  for (let i = 0; i < depth; i++)
+    inner = Buffer.concat([varint((901n << 3n) | 2n), varint(inner.length), inner]);
   return inner;
 }
 
 /** One random single-call case. */
-export function singleCase(rng: Rng, rpcs: RpcInfo[], w: FuzzWorld, n: number, kind: SingleCaseKind): SingleCase {
+export function singleCase(
+  rng: Rng,
+  rpcs: RpcInfo[],
+  w: FuzzWorld,
+  n: number,
+  kind: SingleCaseKind,
+): SingleCase {
   const rpc = rng.pick(rpcs);
   const base = () => template(rpc, w, rng, n);
   switch (kind) {
     case 'mutated': {
       const msg = mutate(rng, rpc.request, base(), w);
-      return { kind, rpc: rpc.name, call: call(rpc, grpcFrame(encodeMessage(rpc.request, msg))), what: 'mutated fields' };
+      return {
+        kind,
+        rpc: rpc.name,
+        call: call(rpc, grpcFrame(encodeMessage(rpc.request, msg))),
+        what: 'mutated fields',
+      };
     }
     case 'random': {
       const msg = randomMessage(rng, rpc.request, w);
-      return { kind, rpc: rpc.name, call: call(rpc, grpcFrame(encodeMessage(rpc.request, msg))), what: 'random message' };
+      return {
+        kind,
+        rpc: rpc.name,
+        call: call(rpc, grpcFrame(encodeMessage(rpc.request, msg))),
+        what: 'random message',
+      };
     }
     case 'wire': {
       const body = encodeMessage(rpc.request, wireBroken(rng, rpc.request, base()));
-      return { kind, rpc: rpc.name, call: call(rpc, grpcFrame(body)), what: `wrong wire types: ${body.subarray(0, 24).toString('hex')}` };
+      return {
+        kind,
+        rpc: rpc.name,
+        call: call(rpc, grpcFrame(body)),
+        what: `wrong wire types: ${body.subarray(0, 24).toString('hex')}`,
+      };
     }
     case 'deep': {
       const depth = rng.pick([100, 10_000, 100_000, 1_000_000]);
       const body = Buffer.concat([encodeMessage(rpc.request, base()), deepNesting(rng, depth)]);
-      return { kind, rpc: rpc.name, call: call(rpc, grpcFrame(body)), what: `unknown fields nested ${depth} deep` };
+      return {
+        kind,
+        rpc: rpc.name,
+        call: call(rpc, grpcFrame(body)),
+        what: `unknown fields nested ${depth} deep`,
+      };
     }
     case 'frame': {
       const body = encodeMessage(rpc.request, base());
       const framed = grpcFrame(body);
       const variants: [string, Buffer, Record<string, string>?][] = [
         ['frame header cut', framed.subarray(0, 1 + rng.int(4))],
-        ['length prefix beyond the body', Buffer.concat([grpcFrame(body).subarray(0, 1), u32(body.length + 1 + rng.int(1000)), body])],
+        [
+          'length prefix beyond the body',
+          Buffer.concat([
+            grpcFrame(body).subarray(0, 1),
+            u32(body.length + 1 + rng.int(1000)),
+            body,
+          ]),
+        ],
         ['length prefix 4 GiB - 1', Buffer.concat([Buffer.from([0]), u32(0xffffffff), body])],
-        ['length prefix shorter than the body', Buffer.concat([Buffer.from([0]), u32(Math.max(0, body.length - 1)), body])],
+        [
+          'length prefix shorter than the body',
+          Buffer.concat([Buffer.from([0]), u32(Math.max(0, body.length - 1)), body]),
+        ],
         ['two messages for a unary call', Buffer.concat([framed, framed])],
         ['compressed flag without grpc-encoding', grpcFrame(body, true)],
-        ['compressed with an unknown encoding', grpcFrame(body, true), { 'grpc-encoding': 'snappy-fuzz' }],
+        [
+          'compressed with an unknown encoding',
+          grpcFrame(body, true),
+          { 'grpc-encoding': 'snappy-fuzz' },
+        ],
         ['flag byte 0x80', Buffer.concat([Buffer.from([0x80]), framed.subarray(1)])],
         ['no body at all', Buffer.alloc(0)],
-        ['message over 16 MiB', grpcFrame(Buffer.concat([body, Buffer.from([0xa2, 0x38]), varint(17 << 20), Buffer.alloc(17 << 20, 0x61)]))],
+        [
+          'message over 16 MiB',
+          grpcFrame(
+            Buffer.concat([
+              body,
+              Buffer.from([0xa2, 0x38]),
+              varint(17 << 20),
+              Buffer.alloc(17 << 20, 0x61),
+            ]),
+          ),
+        ],
       ];
       const [what, bytes, headers] = rng.pick(variants);
       return { kind, rpc: rpc.name, call: call(rpc, bytes, headers), what };
     }
     case 'garbage': {
       const bytes = rng.bytes(rng.size(1 << 16));
-      return { kind, rpc: rpc.name, call: call(rpc, rng.chance(0.5) ? bytes : grpcFrame(bytes)), what: `${bytes.length} random bytes` };
+      return {
+        kind,
+        rpc: rpc.name,
+        call: call(rpc, rng.chance(0.5) ? bytes : grpcFrame(bytes)),
+        what: `${bytes.length} random bytes`,
+      };
     }
     case 'method': {
       const path = rng.pick([
@@ -191,11 +273,18 @@ export function singleCase(rng: Rng, rpcs: RpcInfo[], w: FuzzWorld, n: number, k
         `/runtime.v1.RuntimeService/${'V'.repeat(8192)}`,
         '/runtime.v1.ImageService/RunPodSandbox',
       ]);
-      const wrongType = rng.chance(0.2) ? { 'content-type': rng.pick(['application/json', 'text/plain', 'application/grpc+fuzz']) } : undefined;
+      const wrongType = rng.chance(0.2)
+        ? { 'content-type': rng.pick(['application/json', 'text/plain', 'application/grpc+fuzz']) }
+        : undefined;
       return {
         kind,
         rpc: path.slice(0, 80),
-        call: { path, body: grpcFrame(Buffer.alloc(0)), timeoutMs: TIMEOUT_MS, ...(wrongType ? { headers: wrongType } : {}) },
+        call: {
+          path,
+          body: grpcFrame(Buffer.alloc(0)),
+          timeoutMs: TIMEOUT_MS,
+          ...(wrongType ? { headers: wrongType } : {}),
+        },
         what: wrongType ? `content-type ${wrongType['content-type']}` : 'unknown method',
         httpOk: wrongType !== undefined,
       };

@@ -47,9 +47,14 @@ function asBigInt(t: string): bigint {
 
 async function urls(o: StreamingCheckOptions): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < 8; i++) out.push((await o.cri.runtime.exec({ containerId: o.containerId, cmd: ['true'], stdout: true })).url);
-  for (let i = 0; i < 4; i++) out.push((await o.cri.runtime.attach({ containerId: o.containerId, stdout: true })).url);
-  for (let i = 0; i < 4; i++) out.push((await o.cri.runtime.portForward({ podSandboxId: o.sandboxId, port: [80] })).url);
+  for (let i = 0; i < 8; i++)
+    out.push(
+      (await o.cri.runtime.exec({ containerId: o.containerId, cmd: ['true'], stdout: true })).url,
+    );
+  for (let i = 0; i < 4; i++)
+    out.push((await o.cri.runtime.attach({ containerId: o.containerId, stdout: true })).url);
+  for (let i = 0; i < 4; i++)
+    out.push((await o.cri.runtime.portForward({ podSandboxId: o.sandboxId, port: [80] })).url);
   const ports = new Set(out.map((u) => Number(new URL(u).port)));
   for (const p of ports) await o.exposePort?.(p);
   return out;
@@ -57,7 +62,11 @@ async function urls(o: StreamingCheckOptions): Promise<string[]> {
 
 /** Takes one URL now, to try it once the TTL has passed. */
 export async function startExpiryProbe(o: StreamingCheckOptions): Promise<ExpiryProbe> {
-  const { url } = await o.cri.runtime.exec({ containerId: o.containerId, cmd: ['true'], stdout: true });
+  const { url } = await o.cri.runtime.exec({
+    containerId: o.containerId,
+    cmd: ['true'],
+    stdout: true,
+  });
   await o.exposePort?.(Number(new URL(url).port));
   const at = Date.now();
   return {
@@ -65,7 +74,11 @@ export async function startExpiryProbe(o: StreamingCheckOptions): Promise<Expiry
       const wait = at + ttlMs + 2_000 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       const status = await getStatus(url);
-      return status === 404 ? [] : [`streaming: a URL used ${Math.round((Date.now() - at) / 1000)} s after it was issued (TTL ${ttlMs / 1000} s) answered ${status}, not 404`];
+      return status === 404
+        ? []
+        : [
+            `streaming: a URL used ${Math.round((Date.now() - at) / 1000)} s after it was issued (TTL ${ttlMs / 1000} s) answered ${status}, not 404`,
+          ];
     },
   };
 }
@@ -76,12 +89,17 @@ export async function checkStreamingTokens(o: StreamingCheckOptions): Promise<st
   const list = await urls(o);
   const tokens = list.map(token);
   for (const t of tokens) {
-    if (bitsOf(t) < o.minTokenBits) problems.push(`streaming: token "${t}" carries at most ${bitsOf(t)} bits (< ${o.minTokenBits})`);
+    if (bitsOf(t) < o.minTokenBits)
+      problems.push(
+        `streaming: token "${t}" carries at most ${bitsOf(t)} bits (< ${o.minTokenBits})`,
+      );
   }
-  if (new Set(tokens).size !== tokens.length) problems.push(`streaming: tokens repeat: ${tokens.join(' ')}`);
+  if (new Set(tokens).size !== tokens.length)
+    problems.push(`streaming: tokens repeat: ${tokens.join(' ')}`);
   const values = tokens.map(asBigInt).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (let i = 1; i < values.length; i++) {
-    if (values[i]! - values[i - 1]! < 2n ** 16n) problems.push(`streaming: tokens are close to sequential: ${tokens.join(' ')}`);
+    if (values[i]! - values[i - 1]! < 2n ** 16n)
+      problems.push(`streaming: tokens are close to sequential: ${tokens.join(' ')}`);
   }
   // Guessed tokens: a changed last character, a random one, traversal.
   const sample = list[0]!;
@@ -92,13 +110,15 @@ export async function checkStreamingTokens(o: StreamingCheckOptions): Promise<st
     u.pathname = `${u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1)}${guess}`;
     const s = await getStatus(u.toString());
     // 400 is what a valid token gets without an upgrade: a guess must get 404 (or a redirect).
-    if (s !== 404 && !(s >= 300 && s < 400)) problems.push(`streaming: guessed token ${guess} answered ${s}`);
+    if (s !== 404 && !(s >= 300 && s < 400))
+      problems.push(`streaming: guessed token ${guess} answered ${s}`);
   }
   // Single use: the first use (a GET without an upgrade fails, but spends the token), then 404.
   for (const url of list.slice(0, 3)) {
     const first = await getStatus(url);
     const second = await getStatus(url);
-    if (first === 0 || first === 404) problems.push(`streaming: a fresh URL ${url} answered ${first}`);
+    if (first === 0 || first === 404)
+      problems.push(`streaming: a fresh URL ${url} answered ${first}`);
     if (second !== 404) problems.push(`streaming: a used URL ${url} answered ${second}, not 404`);
   }
   return problems;

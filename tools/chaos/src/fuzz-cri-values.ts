@@ -1,7 +1,7 @@
 // Random values for the fields of CRI messages, by protobuf type, with guards on the few
 // fields whose accepted values would reach outside the run: host paths, images, IDs.
-import { protobuf, RawField, type Msg, varint } from './fuzz-proto.js';
-import { randomString, type Rng } from './fuzz-rng.js';
+import { type Msg, protobuf, RawField, varint } from './fuzz-proto.js';
+import { type Rng, randomString } from './fuzz-rng.js';
 
 /** What the generator may refer to: real IDs, a scratch dir, a pullable image. */
 export interface FuzzWorld {
@@ -18,8 +18,26 @@ export interface FuzzWorld {
   label: [string, string];
 }
 
-const INT_EDGES = [0n, 1n, -1n, 2n ** 31n - 1n, -(2n ** 31n), 2n ** 32n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 64n - 1n];
-const FLOAT_EDGES = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e308, 5e-324];
+const INT_EDGES = [
+  0n,
+  1n,
+  -1n,
+  2n ** 31n - 1n,
+  -(2n ** 31n),
+  2n ** 32n,
+  2n ** 63n - 1n,
+  -(2n ** 63n),
+  2n ** 64n - 1n,
+];
+const FLOAT_EDGES = [
+  0,
+  -0,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  1e308,
+  5e-324,
+];
 
 /** Byte strings that are not UTF-8: lone continuation, overlong NUL, surrogate, truncated. */
 const INVALID_UTF8 = [
@@ -40,9 +58,11 @@ function guarded(rng: Rng, field: protobuf.Field, w: FuzzWorld): unknown {
   const n = field.name;
   if (field.type !== 'string') return undefined;
   if (n === 'pod_sandbox_id' || n === 'container_id' || n === 'id') return randomId(rng, w, n);
-  if (['host_path', 'log_directory', 'log_path', 'location', 'path'].includes(n)) return scratchPath(rng, w);
+  if (['host_path', 'log_directory', 'log_path', 'location', 'path'].includes(n))
+    return scratchPath(rng, w);
   if (n === 'cgroup_parent') return ''; // any other value makes a cgroup outside the run
-  if (n === 'image' || n === 'user_specified_image' || n === 'image_ref') return randomImage(rng, w);
+  if (n === 'image' || n === 'user_specified_image' || n === 'image_ref')
+    return randomImage(rng, w);
   return undefined;
 }
 
@@ -109,7 +129,9 @@ export function randomValue(rng: Rng, field: protobuf.Field, w: FuzzWorld, depth
     const n = rng.chance(0.05) ? rng.pick([10_000, 100_000]) : rng.size(50);
     const one = field.resolvedType instanceof protobuf.Type && n > 200;
     const first = randomScalarOrMessage(rng, field, w, depth);
-    return Array.from({ length: n }, () => (one ? first : randomScalarOrMessage(rng, field, w, depth)));
+    return Array.from({ length: n }, () =>
+      one ? first : randomScalarOrMessage(rng, field, w, depth),
+    );
   }
   return randomScalarOrMessage(rng, field, w, depth);
 }
@@ -119,18 +141,26 @@ function randomMap(rng: Rng, field: protobuf.Field, w: FuzzWorld): Record<string
   const out: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {
     const k = n > 100 ? `k${i}` : randomString(rng, 1024);
-    out[k] = n > 100 ? 'v' : field.resolvedType instanceof protobuf.Type ? {} : randomString(rng, 4096);
+    out[k] =
+      n > 100 ? 'v' : field.resolvedType instanceof protobuf.Type ? {} : randomString(rng, 4096);
   }
   return out;
 }
 
-function randomScalarOrMessage(rng: Rng, field: protobuf.Field, w: FuzzWorld, depth: number): unknown {
+function randomScalarOrMessage(
+  rng: Rng,
+  field: protobuf.Field,
+  w: FuzzWorld,
+  depth: number,
+): unknown {
   const g = guarded(rng, field, w);
   if (g !== undefined) return g;
   const rt = field.resolvedType;
   if (rt instanceof protobuf.Type) return depth > 6 ? {} : randomMessage(rng, rt, w, depth + 1);
   if (rt instanceof protobuf.Enum) {
-    return rng.chance(0.6) ? rng.pick(Object.values(rt.values)) : rng.pick([-1, 99, 2 ** 31 - 1, -(2 ** 31)]);
+    return rng.chance(0.6)
+      ? rng.pick(Object.values(rt.values))
+      : rng.pick([-1, 99, 2 ** 31 - 1, -(2 ** 31)]);
   }
   switch (field.type) {
     case 'string':

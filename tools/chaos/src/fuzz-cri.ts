@@ -4,8 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectCriClient, CreateContainerResponse, GrpcStatus, RunPodSandboxResponse } from '@capstan/cri-api';
-import { singleCase, type SingleCase, type SingleCaseKind } from './fuzz-cri-cases.js';
+import {
+  CreateContainerResponse,
+  connectCriClient,
+  GrpcStatus,
+  RunPodSandboxResponse,
+} from '@capstan/cri-api';
+import { type SingleCase, type SingleCaseKind, singleCase } from './fuzz-cri-cases.js';
 import { runOrderScenario } from './fuzz-cri-orders.js';
 import { checkStreamingTokens, type ExpiryProbe, startExpiryProbe } from './fuzz-cri-streaming.js';
 import type { FuzzWorld } from './fuzz-cri-values.js';
@@ -13,8 +18,8 @@ import { cleanUp, inventory, runFuzzContainer, runFuzzSandbox } from './fuzz-cri
 import { type CallOutcome, rawCall, rawConnection } from './fuzz-grpc.js';
 import { allAlive, rssKiB, settledRssKiB } from './fuzz-memory.js';
 import { grpcFrame, loadCriSchema } from './fuzz-proto.js';
-import type { FuzzReport } from './report.js';
 import { Rng } from './fuzz-rng.js';
+import type { FuzzReport } from './report.js';
 
 export interface FuzzCriOptions {
   /** CRI endpoint, `unix:///path` (or host:port). */
@@ -53,7 +58,16 @@ const WEIGHTS: Record<SingleCaseKind | 'order' | 'h2', number> = {
 export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
   const { rpcs } = loadCriSchema();
   const rng = new Rng(opts.seed);
-  const report: FuzzReport = { target: opts.target, cases: 0, crashes: 0, badAnswers: 0, answers: {}, memoryStartKiB: 0, memoryEndKiB: 0, failures: [] };
+  const report: FuzzReport = {
+    target: opts.target,
+    cases: 0,
+    crashes: 0,
+    badAnswers: 0,
+    answers: {},
+    memoryStartKiB: 0,
+    memoryEndKiB: 0,
+    failures: [],
+  };
   const scratch = mkdtempSync(join(tmpdir(), 'capstan-fuzz-cri-'));
   const w: FuzzWorld = {
     sandboxIds: [],
@@ -72,18 +86,31 @@ export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
   /** The server is there and answers Version within 10 s. */
   const alive = async () => {
     if (!allAlive(opts.serverPids())) return false;
-    const o = await rawCall(opts.address, { path: '/runtime.v1.RuntimeService/Version', body: grpcFrame(Buffer.from([0x0a, 0x02, 0x76, 0x31])), timeoutMs: 10_000 });
+    const o = await rawCall(opts.address, {
+      path: '/runtime.v1.RuntimeService/Version',
+      body: grpcFrame(Buffer.from([0x0a, 0x02, 0x76, 0x31])),
+      timeoutMs: 10_000,
+    });
     return o.kind === 'status' && o.code === 0;
   };
   const before = await inventory(cri);
   report.memoryStartKiB = rssKiB(opts.serverPids());
   let expiry: ExpiryProbe | undefined;
+  // The baseline is taken again once a tenth of the cases ran (the server's working set
+  // after big messages), so that growth after it is what the run kept.
+  const warmup = Math.min(50, Math.floor(opts.cases / 10));
   try {
     if (opts.image !== undefined) {
       await cri.image.pullImage({ image: { image: opts.image } });
       const s = await runFuzzSandbox(cri, w, 'fixture');
       const c = await runFuzzContainer(cri, w, s, 'fixture');
-      const streaming = { cri, containerId: c, sandboxId: s.id, minTokenBits: opts.minTokenBits ?? 128, ...(opts.exposeStreamingPort ? { exposePort: opts.exposeStreamingPort } : {}) };
+      const streaming = {
+        cri,
+        containerId: c,
+        sandboxId: s.id,
+        minTokenBits: opts.minTokenBits ?? 128,
+        ...(opts.exposeStreamingPort ? { exposePort: opts.exposeStreamingPort } : {}),
+      };
       if ((opts.streamTokenTtlMs ?? 60_000) > 0) expiry = await startExpiryProbe(streaming);
       for (const p of await checkStreamingTokens(streaming)) fail(p);
       count('streaming-checks');
@@ -99,12 +126,22 @@ export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
         for (const st of sc.steps) {
           count(`order ${st.answer.startsWith('lost') ? 'lost' : st.answer}`);
           if (st.violation) fail(`case ${n} (${sc.name}): ${st.name} succeeded: ${st.violation}`);
-          if (st.answer.startsWith('lost') || st.answer === 'unavailable' || st.answer === 'deadline-exceeded') lost = true;
+          if (
+            st.answer.startsWith('lost') ||
+            st.answer === 'unavailable' ||
+            st.answer === 'deadline-exceeded'
+          )
+            lost = true;
         }
       } else if (kind === 'h2') {
-        const bytes = rng.chance(0.5) ? rng.bytes(rng.size(4096) + 1) : Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), rng.bytes(rng.size(4096))]);
+        const bytes = rng.chance(0.5)
+          ? rng.bytes(rng.size(4096) + 1)
+          : Buffer.concat([
+              Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+              rng.bytes(rng.size(4096)),
+            ]);
         what = `raw connection: ${bytes.length} bytes`;
-        count(`h2 ${await rawConnection(opts.address, bytes, 5_000)}`);
+        count(`h2 ${await rawConnection(opts.address, bytes, 2_000)}`);
         lost = !(await alive());
       } else {
         const c = singleCase(rng, rpcs, w, n, kind);
@@ -114,6 +151,7 @@ export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
         if (o.kind === 'status' && o.code === 0) learnIds(c.rpc, o.data, w);
       }
       opts.onCase?.(n, what);
+      if (n === warmup) report.memoryStartKiB = await settledRssKiB(opts.serverPids);
       if (lost || n % 50 === 49) {
         if (!(await alive())) {
           report.crashes++;
@@ -137,15 +175,23 @@ export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
 }
 
 /** Counts the answer; a missing or malformed one is a bad answer. Returns "probe the server". */
-function classify(c: SingleCase, o: CallOutcome, n: number, count: (k: string) => void, fail: (l: string) => void): boolean {
+function classify(
+  c: SingleCase,
+  o: CallOutcome,
+  n: number,
+  count: (k: string) => void,
+  fail: (l: string) => void,
+): boolean {
   const where = `case ${n} (${c.kind} ${c.rpc}: ${c.what})`;
   switch (o.kind) {
     case 'status': {
       const name = GrpcStatus[o.code] ?? `code ${o.code}`;
       count(name);
-      if (!Number.isInteger(o.code) || o.code < 0 || o.code > 16) fail(`${where}: grpc-status ${o.code} is not a status code`);
+      if (!Number.isInteger(o.code) || o.code < 0 || o.code > 16)
+        fail(`${where}: grpc-status ${o.code} is not a status code`);
       // UNKNOWN means a handler threw something untyped: a bug in our own servers' mapping.
-      if (o.code === GrpcStatus.UNKNOWN || o.code === GrpcStatus.INTERNAL) count(`${name}: ${o.message.slice(0, 60)}`);
+      if (o.code === GrpcStatus.UNKNOWN || o.code === GrpcStatus.INTERNAL)
+        count(`${name}: ${o.message.slice(0, 60)}`);
       return false;
     }
     case 'http':
@@ -167,9 +213,9 @@ function classify(c: SingleCase, o: CallOutcome, n: number, count: (k: string) =
 function learnIds(rpc: string, data: Buffer, w: FuzzWorld): void {
   try {
     if (rpc === 'RunPodSandbox') w.sandboxIds.push(RunPodSandboxResponse.decode(data).podSandboxId);
-    if (rpc === 'CreateContainer') w.containerIds.push(CreateContainerResponse.decode(data).containerId);
+    if (rpc === 'CreateContainer')
+      w.containerIds.push(CreateContainerResponse.decode(data).containerId);
   } catch {
     // not decodable: nothing to learn
   }
 }
-

@@ -1,6 +1,6 @@
 // Raw gRPC over node:http2: whatever bytes a case wants on the wire, and what came back,
 // classified (a gRPC status, an HTTP answer without one, a reset, or nothing in time).
-import { connect as h2connect, type ClientHttp2Session, constants } from 'node:http2';
+import { type ClientHttp2Session, constants, connect as h2connect } from 'node:http2';
 import { connect as netConnect, type Socket } from 'node:net';
 
 export type CallOutcome =
@@ -41,12 +41,16 @@ export function rawCall(address: string, call: RawCall): Promise<CallOutcome> {
       session?.destroy();
       resolve(o);
     };
-    const timer = setTimeout(() => finish({ kind: 'timeout' }), call.timeoutMs + (call.graceMs ?? 3_000));
+    const timer = setTimeout(
+      () => finish({ kind: 'timeout' }),
+      call.timeoutMs + (call.graceMs ?? 3_000),
+    );
     const dial = dialer(address);
     session = h2connect('http://localhost', { createConnection: () => dial() });
     session.on('error', (e) => finish({ kind: 'reset', detail: `session: ${e.message}` }));
     session.on('close', () => {
-      if (status !== undefined) finish({ kind: 'status', code: Number(status), message, messages, data: firstMessage() });
+      if (status !== undefined)
+        finish({ kind: 'status', code: Number(status), message, messages, data: firstMessage() });
       else finish({ kind: 'reset', detail: 'connection closed before a status' });
     });
     const stream = session.request({
@@ -89,7 +93,13 @@ export function rawCall(address: string, call: RawCall): Promise<CallOutcome> {
       // Count whole gRPC messages only roughly: any data is one answer for a stream.
       if (buffered >= 5) messages = Math.max(messages, 1);
       if (call.streaming && messages > 0 && httpStatus === 200) {
-        finish({ kind: 'status', code: 0, message: 'stream message', messages, data: firstMessage() });
+        finish({
+          kind: 'status',
+          code: 0,
+          message: 'stream message',
+          messages,
+          data: firstMessage(),
+        });
       }
     });
     stream.on('error', (e) => finish({ kind: 'reset', detail: `stream: ${e.message}` }));
@@ -102,7 +112,10 @@ export function rawCall(address: string, call: RawCall): Promise<CallOutcome> {
       const code = stream.rstCode;
       finish({
         kind: 'reset',
-        detail: code && code !== constants.NGHTTP2_NO_ERROR ? `RST_STREAM ${code}` : 'stream ended without grpc-status',
+        detail:
+          code && code !== constants.NGHTTP2_NO_ERROR
+            ? `RST_STREAM ${code}`
+            : 'stream ended without grpc-status',
       });
     });
     stream.end(call.body);
@@ -118,7 +131,11 @@ function safeDecode(s: string): string {
 }
 
 /** Garbage on a raw connection (not HTTP/2): the server must close it, and go on serving. */
-export function rawConnection(address: string, bytes: Buffer, timeoutMs: number): Promise<'closed' | 'open'> {
+export function rawConnection(
+  address: string,
+  bytes: Buffer,
+  timeoutMs: number,
+): Promise<'closed' | 'open'> {
   return new Promise((resolve) => {
     const sock = dialer(address)();
     const timer = setTimeout(() => {

@@ -17,13 +17,16 @@ export function rssKiB(pids: readonly number[]): number {
 
 /** True when every PID is a live process (not a zombie). */
 export function allAlive(pids: readonly number[]): boolean {
-  return pids.length > 0 && pids.every((pid) => {
-    try {
-      return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    } catch {
-      return false;
-    }
-  });
+  return (
+    pids.length > 0 &&
+    pids.every((pid) => {
+      try {
+        return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    })
+  );
 }
 
 /** Waits, then RSS: what a server keeps once a burst of work is over. */

@@ -77,7 +77,7 @@ function scalar(type: string, isEnum: boolean, v: unknown): { wire: number; byte
   }
   if (ZIGZAG.has(type)) {
     const n = BigInt(v as number | bigint);
-    return { wire: 0, bytes: varint(n >= 0n ? n << 1n : ((-n) << 1n) - 1n) };
+    return { wire: 0, bytes: varint(n >= 0n ? n << 1n : (-n << 1n) - 1n) };
   }
   if (FIXED32.has(type)) {
     const b = Buffer.alloc(4);
@@ -107,7 +107,13 @@ function valueBytes(field: protobuf.Field, id: number, v: unknown, packed: boole
     return [ld(id, Buffer.concat(parts))];
   }
   const s = scalar(field.type, isEnum, v);
-  return [Buffer.concat([key(id, s.wire), s.wire === 2 ? varint(s.bytes.length) : Buffer.alloc(0), s.bytes])];
+  return [
+    Buffer.concat([
+      key(id, s.wire),
+      s.wire === 2 ? varint(s.bytes.length) : Buffer.alloc(0),
+      s.bytes,
+    ]),
+  ];
 }
 
 /**
@@ -120,7 +126,11 @@ export function encodeMessage(type: protobuf.Type, msg: Msg): Buffer {
     if (v === undefined || name === '$unpacked') continue;
     if (name.startsWith('#')) {
       const id = Number(name.slice(1));
-      out.push(v instanceof RawField ? Buffer.concat([key(id, v.wireType), v.payload]) : ld(id, v as Buffer));
+      out.push(
+        v instanceof RawField
+          ? Buffer.concat([key(id, v.wireType), v.payload])
+          : ld(id, v as Buffer),
+      );
       continue;
     }
     const field = type.fields[name];
@@ -137,7 +147,8 @@ export function encodeMessage(type: protobuf.Type, msg: Msg): Buffer {
       continue;
     }
     if (field.repeated && Array.isArray(v)) {
-      const numeric = !(field.resolvedType instanceof protobuf.Type) && !['string', 'bytes'].includes(field.type);
+      const numeric =
+        !(field.resolvedType instanceof protobuf.Type) && !['string', 'bytes'].includes(field.type);
       if (numeric && msg.$unpacked !== true) out.push(...valueBytes(field, field.id, v, true));
       else for (const item of v) out.push(...valueBytes(field, field.id, item, false));
       continue;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCriClient } from '@capstan/cri-api';
@@ -21,12 +21,22 @@ import type { FuzzReport } from '../src/report.js';
 const env = inject('testenv');
 const CASES = Number(process.env.FUZZ_CASES ?? 500);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
+// FUZZ_LOG=<file>: one line per case (index, ms since the previous one, what was sent).
+let last = Date.now();
+const progress = (n: number, what: string) => {
+  if (process.env.FUZZ_LOG)
+    appendFileSync(process.env.FUZZ_LOG, `${n} ${Date.now() - last} ${what.slice(0, 160)}\n`);
+  last = Date.now();
+};
 const MIB = 1024;
 
 async function counts(address: string): Promise<{ sandboxes: number; containers: number }> {
   const cri = await connectCriClient(address);
   try {
-    const [s, c] = await Promise.all([cri.runtime.listPodSandbox({}), cri.runtime.listContainers({})]);
+    const [s, c] = await Promise.all([
+      cri.runtime.listPodSandbox({}),
+      cri.runtime.listContainers({}),
+    ]);
     return { sandboxes: s.items.length, containers: c.containers.length };
   } finally {
     cri.close();
@@ -48,8 +58,12 @@ function expectClean(report: FuzzReport, started: number) {
 }
 
 describe('fuzzCri', () => {
-  it(`docker-shim: ${CASES} cases, no crash, only gRPC statuses, nothing left`, async () => {
-    const dockerd = await startDockerd({ network: { podCidr: '10.248.0.0/24', registryHost: env.registryHost } });
+  it(`docker-shim: ${CASES} cases, no crash, only gRPC statuses, nothing left`, {
+    timeout: 1_800_000,
+  }, async () => {
+    const dockerd = await startDockerd({
+      network: { podCidr: '10.248.0.0/24', registryHost: env.registryHost },
+    });
     try {
       const shim = await startDockerShim({ dockerd, podInfraImage: env.images.pause.ref });
       try {
@@ -61,6 +75,7 @@ describe('fuzzCri', () => {
           seed: SEED,
           serverPids: () => [shim.pid],
           target: 'docker-shim',
+          onCase: progress,
           image: env.images.busybox.ref,
           registryHost: env.registryHost,
         });
@@ -74,7 +89,9 @@ describe('fuzzCri', () => {
     }
   });
 
-  it(`containerd: ${CASES} cases, no crash, only gRPC statuses, nothing left`, async () => {
+  it(`containerd: ${CASES} cases, no crash, only gRPC statuses, nothing left`, {
+    timeout: 1_800_000,
+  }, async () => {
     const containerd = await startNetworkedContainerd({
       podCidr: '10.249.0.0/24',
       registryHost: env.registryHost,
@@ -91,13 +108,23 @@ describe('fuzzCri', () => {
         seed: SEED,
         serverPids: () => [containerd.pid],
         target: 'containerd',
+        onCase: progress,
         image: env.images.busybox.ref,
         registryHost: env.registryHost,
         // containerd 1.6 keeps the kubelet's streaming request cache: 8 random bytes a token
         // (k8s.io/kubelet/pkg/cri/streaming/request_cache.go, tokenLen = 8).
         minTokenBits: 64,
         exposeStreamingPort: async (port) => {
-          if (!exposed.has(port)) exposed.set(port, await exposeNetnsPort({ port, netns: containerd.netns, netnsPath: containerd.netnsPath, dir }));
+          if (!exposed.has(port))
+            exposed.set(
+              port,
+              await exposeNetnsPort({
+                port,
+                netns: containerd.netns,
+                netnsPath: containerd.netnsPath,
+                dir,
+              }),
+            );
         },
       });
       expectClean(report, t0);

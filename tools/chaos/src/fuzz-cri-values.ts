@@ -122,21 +122,23 @@ export function randomImage(rng: Rng, w: FuzzWorld): string {
   ]);
 }
 
-/** A random value for `field` (one element for a repeated field unless `whole`). */
+/** A random value for `field`: a list for a repeated field, an object for a map. */
 export function randomValue(rng: Rng, field: protobuf.Field, w: FuzzWorld, depth: number): unknown {
-  if (field.map) return randomMap(rng, field, w);
+  if (field.map) return randomMap(rng, field);
   if (field.repeated) {
-    const n = rng.chance(0.05) ? rng.pick([10_000, 100_000]) : rng.size(50);
-    const one = field.resolvedType instanceof protobuf.Type && n > 200;
-    const first = randomScalarOrMessage(rng, field, w, depth);
-    return Array.from({ length: n }, () =>
-      one ? first : randomScalarOrMessage(rng, field, w, depth),
-    );
+    // Huge lists (top level only) repeat one small value; nested lists stay short, or the
+    // message grows combinatorially.
+    if (depth <= 1 && rng.chance(0.05)) {
+      const one = field.resolvedType instanceof protobuf.Type ? {} : randomScalarOrMessage(rng, field, w, 7, 64);
+      return Array.from({ length: rng.pick([10_000, 100_000]) }, () => one);
+    }
+    const n = rng.int(depth > 0 ? 4 : 50);
+    return Array.from({ length: n }, () => randomScalarOrMessage(rng, field, w, depth, n > 4 ? 4096 : undefined));
   }
   return randomScalarOrMessage(rng, field, w, depth);
 }
 
-function randomMap(rng: Rng, field: protobuf.Field, w: FuzzWorld): Record<string, unknown> {
+function randomMap(rng: Rng, field: protobuf.Field): Record<string, unknown> {
   const n = rng.chance(0.05) ? rng.pick([10_000, 60_000]) : rng.size(40);
   const out: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {
@@ -152,6 +154,7 @@ function randomScalarOrMessage(
   field: protobuf.Field,
   w: FuzzWorld,
   depth: number,
+  maxBytes?: number,
 ): unknown {
   const g = guarded(rng, field, w);
   if (g !== undefined) return g;
@@ -164,9 +167,9 @@ function randomScalarOrMessage(
   }
   switch (field.type) {
     case 'string':
-      return rng.chance(0.1) ? rng.pick(INVALID_UTF8) : randomString(rng);
+      return rng.chance(0.1) ? rng.pick(INVALID_UTF8) : randomString(rng, maxBytes);
     case 'bytes':
-      return rng.bytes(rng.size(1 << 20));
+      return rng.bytes(rng.size(maxBytes ?? 1 << 20));
     case 'bool':
       // Non-canonical bools (2, 2^63) are valid varints a decoder must take as true.
       return rng.chance(0.2) ? new RawField(0, varint(rng.pick([2n, 2n ** 63n]))) : rng.chance(0.5);

@@ -45,9 +45,9 @@ async function counts(address: string): Promise<{ sandboxes: number; containers:
 
 function expectClean(report: FuzzReport, started: number) {
   const secs = (Date.now() - started) / 1000;
-  console.log(
+  process.stderr.write(
     `${report.target}: ${report.cases} cases in ${secs.toFixed(1)} s (${(report.cases / secs).toFixed(1)}/s), ` +
-      `RSS ${report.memoryStartKiB} -> ${report.memoryEndKiB} KiB\n${JSON.stringify(report.answers, null, 1)}`,
+      `RSS ${report.memoryStartKiB} -> ${report.memoryEndKiB} KiB\n${JSON.stringify(report.answers, null, 1)}\n`,
   );
   expect(report.failures, report.failures.join('\n')).toEqual([]);
   expect(report.cases).toBe(CASES);

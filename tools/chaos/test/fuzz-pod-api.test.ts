@@ -50,9 +50,9 @@ it(`pod API: ${CASES} cases, well-formed answers, Status errors, no crash, nothi
       image: env.images.busybox.ref,
     });
     const secs = (Date.now() - t0) / 1000;
-    console.log(
+    process.stderr.write(
       `${report.target}: ${report.cases} cases in ${secs.toFixed(1)} s (${(report.cases / secs).toFixed(1)}/s), ` +
-        `RSS ${report.memoryStartKiB} -> ${report.memoryEndKiB} KiB\n${JSON.stringify(report.answers, null, 1)}`,
+        `RSS ${report.memoryStartKiB} -> ${report.memoryEndKiB} KiB\n${JSON.stringify(report.answers, null, 1)}\n`,
     );
     expect(report.failures, report.failures.join('\n')).toEqual([]);
     expect(report.cases).toBe(CASES);

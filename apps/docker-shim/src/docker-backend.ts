@@ -344,6 +344,13 @@ export class DockerBackend implements RuntimeBackend {
     this.#follow(container, id, undefined);
   }
 
+  async startFailure(container: ContainerRecord): Promise<ContainerLiveState | undefined> {
+    const id = await this.#dockerId(container.id, container.backend);
+    if (!id) return undefined;
+    const live = containerLiveState(await this.#d.getContainer(id).inspect());
+    return live.state === 'exited' ? live : undefined;
+  }
+
   #follow(
     container: ContainerRecord,
     dockerId: string,

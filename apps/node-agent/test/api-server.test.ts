@@ -342,6 +342,27 @@ describe('pods', () => {
     expect((await call(unix, 'PUT', `${path}/status`, { body: current })).status).toBe(405);
   });
 
+  it('PUT and PATCH refuse an apiVersion other than v1, as create does, and change nothing', async () => {
+    const path = '/api/v1/namespaces/default/pods/tabled';
+    const current = manager.get('default', 'tabled') as Pod;
+    for (const apiVersion of ['apps/v1', 'v2', '', 'v1\u0000']) {
+      const put = await call(unix, 'PUT', path, {
+        body: { ...current, apiVersion, metadata: { ...current.metadata, labels: { put: 'x' } } },
+      });
+      expect(put.status, apiVersion).toBe(400);
+      expect(put.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+    }
+    const patch = await call(unix, 'PATCH', path, {
+      body: [
+        { op: 'replace', path: '/apiVersion', value: 'v2' },
+        { op: 'add', path: '/metadata/labels/patched', value: 'x' },
+      ],
+      headers: { 'Content-Type': 'application/json-patch+json' },
+    });
+    expect(patch.status).toBe(400);
+    expect(manager.get('default', 'tabled')?.metadata.labels).toEqual(current.metadata.labels);
+  });
+
   it('DELETE takes gracePeriodSeconds from DeleteOptions or the query, and checks preconditions', async () => {
     for (const name of ['del-a', 'del-b', 'del-c']) {
       await call(unix, 'POST', '/api/v1/namespaces/default/pods', { body: pod(name) });

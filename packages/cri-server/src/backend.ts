@@ -123,6 +123,12 @@ export interface RuntimeBackend {
 
   createContainer(spec: ContainerSpec): Promise<{ backend: Record<string, string> }>;
   startContainer(container: ContainerRecord, sandbox: SandboxRecord): Promise<void>;
+  /**
+   * After startContainer failed: the exited state the runtime itself gives such a container
+   * (dockershim's `ContainerCannotRun` with Docker's exit code and error). Without it, or
+   * when it answers undefined, the server records containerd's: `StartError`, exit code 128.
+   */
+  startFailure?(container: ContainerRecord, err: unknown): Promise<ContainerLiveState | undefined>;
   /** SIGTERM (or the image's stop signal), then SIGKILL after timeoutSec. Idempotent. */
   stopContainer(container: ContainerRecord, timeoutSec: number): Promise<void>;
   /** Idempotent; tolerates a container the runtime no longer has. */

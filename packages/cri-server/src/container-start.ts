@@ -23,11 +23,13 @@ export async function startContainer(core: Core, idOrPrefix: string): Promise<vo
     try {
       await core.backend.startContainer(record, sandbox);
     } catch (err) {
+      const exit = await core.backend.startFailure?.(record, err).catch(() => undefined);
       record.state = 'exited';
-      record.finishedAt = nowNs();
-      record.exitCode = 128;
-      record.reason = 'StartError';
-      record.message = err instanceof Error ? err.message : String(err);
+      record.finishedAt = exit?.finishedAt ?? nowNs();
+      if (exit?.startedAt) record.startedAt = exit.startedAt;
+      record.exitCode = exit?.exitCode ?? 128;
+      record.reason = exit?.reason ?? 'StartError';
+      record.message = exit?.message || (err instanceof Error ? err.message : String(err));
       await core.store.putContainer(record);
       throw err;
     }

@@ -326,6 +326,11 @@ async function updatePod(
     throw badRequest('the result must be a Pod object with metadata');
   if (next.kind !== undefined && next.kind !== 'Pod')
     throw badRequest(`kind "${String(next.kind)}" cannot replace a Pod`);
+  if (next.apiVersion !== undefined && next.apiVersion !== 'v1') {
+    throw badRequest(
+      `the API version in the data (${String(next.apiVersion)}) does not match the expected API version (v1)`,
+    );
+  }
   const meta = next.metadata;
   if (meta.name !== name) {
     throw badRequest(

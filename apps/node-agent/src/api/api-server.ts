@@ -4,6 +4,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
+import {
+  answerClientErrors,
+  type ClientLimits,
+  hostHeaderMissing,
+  serverLimits,
+} from './api-client-guard.js';
 import type { ApiContext, PodApiManager, ResourceMetricsSource } from './api-context.js';
 import {
   API_GROUP_LIST,
@@ -79,6 +85,8 @@ export interface PodApiOptions {
   maxWatchSeconds?: number;
   /** Usage for metrics.k8s.io (`kubectl top`); without it the group is not served. */
   metrics?: ResourceMetricsSource;
+  /** Slow clients: how long headers, a whole request and a TLS handshake may take. */
+  clientLimits?: ClientLimits;
 }
 
 export interface PodApiAddress {
@@ -266,6 +274,8 @@ export function createPodApi(options: PodApiOptions): PodApi {
     });
     void (async () => {
       try {
+        const noHost = hostHeaderMissing(req);
+        if (noHost) throw noHost;
         if (!authorized(req, transport)) throw unauthorized();
         const url = new URL(req.url ?? '/', 'http://pod-api');
         const route = routeOf(url.pathname);
@@ -290,6 +300,8 @@ export function createPodApi(options: PodApiOptions): PodApi {
       socket.once('close', () => ctx.sockets.delete(socket));
       void (async () => {
         try {
+          const noHost = hostHeaderMissing(req);
+          if (noHost) throw noHost;
           if (!authorized(req, transport)) throw unauthorized();
           const url = new URL(req.url ?? '/', 'http://pod-api');
           const route = routeOf(url.pathname);
@@ -320,9 +332,11 @@ export function createPodApi(options: PodApiOptions): PodApi {
 
   const servers: Server[] = [];
   const make = (transport: Transport, identity?: PodApiTcpOptions['tls']): Server => {
+    const { handshakeTimeout, ...limits } = serverLimits(options.clientLimits ?? {});
     const server = identity
-      ? createHttpsServer({ cert: identity.cert, key: identity.key })
-      : createServer();
+      ? createHttpsServer({ cert: identity.cert, key: identity.key, handshakeTimeout, ...limits })
+      : createServer(limits);
+    answerClientErrors(server);
     server.on('request', onRequest(transport));
     server.on('upgrade', onUpgrade(transport));
     servers.push(server);

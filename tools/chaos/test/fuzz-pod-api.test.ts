@@ -1,0 +1,79 @@
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectCriClient } from '@capstan/cri-api';
+import type {} from '@capstan/testenv/vitest';
+import { expect, inject, it } from 'vitest';
+import { fuzzPodApi } from '../src/fuzz-pod-api.js';
+import { startPodApiAgent } from './agent-process.js';
+
+// fuzzPodApi against a real node agent (from source, as a child process) over the shared
+// networked containerd: its pod API on loopback https with a token and on a unix socket.
+
+const env = inject('testenv');
+const CASES = Number(process.env.FUZZ_CASES ?? 500);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
+// FUZZ_LOG=<file>: one line per case (index, ms since the previous one, what was sent).
+let last = Date.now();
+const progress = (n: number, what: string) => {
+  if (process.env.FUZZ_LOG)
+    appendFileSync(process.env.FUZZ_LOG, `${n} ${Date.now() - last} ${what.slice(0, 160)}\n`);
+  last = Date.now();
+};
+
+it(`pod API: ${CASES} cases, well-formed answers, Status errors, no crash, nothing left`, {
+  timeout: 1_200_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fuzz-pod-api-'));
+  const nodeName = `fuzz-${process.pid}`;
+  const runtime = env.networkedContainerd;
+  const agent = await startPodApiAgent({
+    dir,
+    nodeName,
+    runtimeEndpoint: runtime.address,
+    netns: runtime.netns,
+    netnsPath: runtime.netnsPath,
+  });
+  const cri = await connectCriClient(runtime.address);
+  try {
+    const t0 = Date.now();
+    const report = await fuzzPodApi({
+      url: agent.url,
+      token: agent.token,
+      caFile: agent.caFile,
+      socket: agent.socket,
+      cases: CASES,
+      seed: SEED,
+      serverPids: () => [agent.pid],
+      target: 'node-agent pod API',
+      onCase: progress,
+      image: env.images.busybox.ref,
+    });
+    const secs = (Date.now() - t0) / 1000;
+    process.stderr.write(
+      `${report.target}: ${report.cases} cases in ${secs.toFixed(1)} s (${(report.cases / secs).toFixed(1)}/s), ` +
+        `RSS ${report.memoryStartKiB} -> ${report.memoryEndKiB} KiB\n${JSON.stringify(report.answers, null, 1)}\n`,
+    );
+    expect(report.failures, report.failures.join('\n')).toEqual([]);
+    expect(report.cases).toBe(CASES);
+    expect(report.crashes).toBe(0);
+    expect(report.badAnswers).toBe(0);
+    expect(report.memoryEndKiB).toBeLessThanOrEqual(report.memoryStartKiB * 1.1 + 8 * 1024);
+    // Nothing of the agent's left in the runtime once its pods are deleted.
+    const { items } = await cri.runtime.listPodSandbox({
+      filter: { labelSelector: { 'capstan.io/node-agent': nodeName } },
+    });
+    expect(items.filter((s) => s.state === 0)).toEqual([]);
+  } finally {
+    await agent.stop();
+    const { items } = await cri.runtime.listPodSandbox({
+      filter: { labelSelector: { 'capstan.io/node-agent': nodeName } },
+    });
+    for (const s of items) {
+      await cri.runtime.stopPodSandbox({ podSandboxId: s.id }).catch(() => {});
+      await cri.runtime.removePodSandbox({ podSandboxId: s.id }).catch(() => {});
+    }
+    cri.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCriClient } from '@capstan/cri-api';
 import { type Audit, auditNode, LEAK_KINDS, type LeakKind } from './audit.js';
+import { fuzzNode } from './campaign-fuzz.js';
 import { type RuntimeName, startChaosNode } from './chaos-node.js';
 import { PodChurn, seededRandom } from './churn.js';
 import { type LoadReport, percentile, runLoad } from './load.js';
+import { type FuzzReport, fuzzPassed } from './report.js';
 
 export interface CampaignOptions {
   runtime: RuntimeName;
@@ -20,6 +22,10 @@ export interface CampaignOptions {
   /** Concurrent load clients and seconds (0 seconds: no load phase). */
   loadClients: number;
   loadSeconds: number;
+  /** Fuzz cases per target (the runtime's CRI, the agent's pod API) after the load; 0: none. */
+  fuzzCases: number;
+  /** Wait out the streaming token TTL in the fuzz phase to check that tokens expire. */
+  fuzzTokenExpiry: boolean;
   /** Give up on a round's convergence after this long. */
   recoverTimeoutMs: number;
   log(msg: string): void;
@@ -41,6 +47,7 @@ export interface CampaignReport {
   seed: number;
   components: ComponentResult[];
   load?: LoadReport;
+  fuzz: FuzzReport[];
   /** Components whose process died on its own during the campaign. */
   crashed: string[];
   /** After every pod was removed at the end. */
@@ -162,6 +169,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         `${o.runtime}: load ${load.clients} clients ${load.seconds} s: ${load.calls} calls, ${load.errors} errors, p99 ${load.p99Ms} ms`,
       );
     }
+    const fuzz =
+      o.fuzzCases > 0
+        ? await fuzzNode(node, {
+            cases: o.fuzzCases,
+            seed: o.seed,
+            tokenExpiry: o.fuzzTokenExpiry,
+            log: o.log,
+          })
+        : [];
     const crashed = node.components
       .filter((c) => {
         try {
@@ -178,13 +194,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       crashed.length === 0 &&
       final.audit.converged &&
       components.every((c) => c.lost === 0 && c.failures.length === 0) &&
-      (load?.errors ?? 0) === 0;
+      (load?.errors ?? 0) === 0 &&
+      fuzz.every(fuzzPassed);
     passed = ok;
     return {
       runtime: o.runtime,
       seed: o.seed,
       components,
       ...(load ? { load } : {}),
+      fuzz,
       crashed,
       finalLeaks: final.audit.leaks,
       finalProblems: final.audit.problems,

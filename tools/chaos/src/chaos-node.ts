@@ -44,6 +44,8 @@ export interface ChaosNode {
   /** Dirs the audit reads: the agent's, the runtime's state, host-local's IP store. */
   dirs: { agentRoot: string; podLogs: string; runtime: string; shimState?: string; ipam: string };
   cgroupRoot: string;
+  /** The agent's pod API: its unix socket and the kubeconfig it writes (URL, token, CA) at every start. */
+  podApi: { socket: string; kubeconfig: string };
   components: Component[];
   /** GET a path of the agent's status socket, JSON-decoded. */
   agentGet<T>(path: string): Promise<T>;
@@ -134,6 +136,10 @@ export async function startChaosNode(opts: {
     const statusSocket = join(opts.dir, 'agent-status.sock');
     const agentRoot = join(opts.dir, 'agent');
     const podLogs = join(opts.dir, 'pod-logs');
+    const podApi = {
+      socket: join(opts.dir, 'pod-api.sock'),
+      kubeconfig: join(opts.dir, 'kubeconfig'),
+    };
     mkdirSync(manifests, { recursive: true });
     const config = join(opts.dir, 'agent.yaml');
     writeFileSync(
@@ -152,6 +158,11 @@ export async function startChaosNode(opts: {
         'housekeepingPeriodMs: 1000',
         // No eviction here: a loaded test machine must not evict the churned pods.
         "evictionHard: ''",
+        'podApi:',
+        '  enabled: true',
+        `  socket: ${podApi.socket}`,
+        '  port: 0',
+        `  kubeconfig: ${podApi.kubeconfig}`,
         '',
       ].join('\n'),
     );
@@ -220,6 +231,7 @@ export async function startChaosNode(opts: {
       manifests,
       dirs: { agentRoot, podLogs, runtime: runtimeDir, ipam, ...(shimState ? { shimState } : {}) },
       cgroupRoot,
+      podApi,
       components,
       agentGet,
       execInNode,

@@ -157,10 +157,19 @@ function deepNesting(rng: Rng, depth: number): Buffer {
       Buffer.alloc(depth * end.length, end),
     ]);
   }
-  let inner = Buffer.from([0x08, 0x01]);
-  for (let i = 0; i < depth; i++)
-    inner = Buffer.concat([varint((901n << 3n) | 2n), varint(inner.length), inner]);
-  return inner;
+  // Length-delimited: every level's length from the inside out, then the prefixes from the
+  // outside in (linear: wrapping the buffer once per level is quadratic at a million).
+  const inner = Buffer.from([0x08, 0x01]);
+  const tag = varint((901n << 3n) | 2n);
+  const lengths = [inner.length];
+  for (let i = 1; i < depth; i++) {
+    const l = lengths[i - 1]!;
+    lengths.push(tag.length + varint(l).length + l);
+  }
+  const parts: Buffer[] = [];
+  for (let i = depth - 1; i >= 0; i--) parts.push(tag, varint(lengths[i]!));
+  parts.push(inner);
+  return Buffer.concat(parts);
 }
 
 /** One random single-call case. */

@@ -129,11 +129,16 @@ export function randomValue(rng: Rng, field: protobuf.Field, w: FuzzWorld, depth
     // Huge lists (top level only) repeat one small value; nested lists stay short, or the
     // message grows combinatorially.
     if (depth <= 1 && rng.chance(0.05)) {
-      const one = field.resolvedType instanceof protobuf.Type ? {} : randomScalarOrMessage(rng, field, w, 7, 64);
+      const one =
+        field.resolvedType instanceof protobuf.Type
+          ? {}
+          : randomScalarOrMessage(rng, field, w, 7, 64);
       return Array.from({ length: rng.pick([10_000, 100_000]) }, () => one);
     }
     const n = rng.int(depth > 0 ? 4 : 50);
-    return Array.from({ length: n }, () => randomScalarOrMessage(rng, field, w, depth, n > 4 ? 4096 : undefined));
+    return Array.from({ length: n }, () =>
+      randomScalarOrMessage(rng, field, w, depth, n > 4 ? 4096 : undefined),
+    );
   }
   return randomScalarOrMessage(rng, field, w, depth);
 }

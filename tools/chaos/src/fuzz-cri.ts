@@ -199,6 +199,13 @@ function classify(
       if (!c.httpOk) fail(`${where}: HTTP ${o.httpStatus} without grpc-status`);
       return false;
     case 'reset':
+      // Not a gRPC request at all (a wrong content-type): the gRPC spec says a server SHOULD
+      // answer 415; grpc-go before 1.5x (containerd 1.6) resets the stream instead. Counted
+      // apart, not a failure: it refuses the request cleanly.
+      if (c.httpOk && /PROTOCOL_ERROR|RST_STREAM 1\b/.test(o.detail)) {
+        count('reset (not gRPC)');
+        return false;
+      }
       count('reset');
       fail(`${where}: ${o.detail}`);
       return true;

@@ -46,7 +46,12 @@ export function rawCall(address: string, call: RawCall): Promise<CallOutcome> {
       call.timeoutMs + (call.graceMs ?? 3_000),
     );
     const dial = dialer(address);
-    session = h2connect('http://localhost', { createConnection: () => dial() });
+    // Node's default session memory (10 MB) makes this client itself reset a stream that
+    // sends a message over 16 MiB (ENHANCE_YOUR_CALM) before the server's status arrives.
+    session = h2connect('http://localhost', {
+      createConnection: () => dial(),
+      maxSessionMemory: 256,
+    });
     session.on('error', (e) => finish({ kind: 'reset', detail: `session: ${e.message}` }));
     session.on('close', () => {
       if (status !== undefined)

@@ -16,3 +16,18 @@ export interface FuzzReport {
   /** One line per problem found (case, what was sent, what came back). */
   failures: string[];
 }
+
+/** Server memory after a run may exceed its start by this share (plus MEMORY_SLACK_KIB). */
+export const MEMORY_GROWTH = 0.1;
+/** Allocator noise below which growth does not count (KiB). */
+export const MEMORY_SLACK_KIB = 8 * 1024;
+
+/** The server's memory came back to within 10 % (+8 MiB) of its start. */
+export function memoryRecovered(r: FuzzReport): boolean {
+  return r.memoryEndKiB <= r.memoryStartKiB * (1 + MEMORY_GROWTH) + MEMORY_SLACK_KIB;
+}
+
+/** No crash, only well-formed answers, no other problem found, memory back. */
+export function fuzzPassed(r: FuzzReport): boolean {
+  return r.crashes === 0 && r.badAnswers === 0 && r.failures.length === 0 && memoryRecovered(r);
+}

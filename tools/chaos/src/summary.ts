@@ -1,9 +1,10 @@
 // The campaign's one summary table (markdown) and its verdict.
 import { LEAK_KINDS } from './audit.js';
 import type { CampaignReport } from './campaign.js';
-import type { FuzzReport } from './report.js';
+import { fuzzPassed, memoryRecovered } from './report.js';
 
-export function summaryMarkdown(c: CampaignReport, fuzz: readonly FuzzReport[]): string {
+export function summaryMarkdown(c: CampaignReport): string {
+  const fuzz = c.fuzz;
   const leaked = LEAK_KINDS.filter((k) => c.finalLeaks[k] > 0)
     .map((k) => `${k} ${c.finalLeaks[k]}`)
     .join(', ');
@@ -30,11 +31,11 @@ export function summaryMarkdown(c: CampaignReport, fuzz: readonly FuzzReport[]):
   if (fuzz.length > 0) {
     lines.push(
       '',
-      '| fuzz target | cases | crashes | bad answers | memory start → end (MiB) |',
-      '| --- | ---: | ---: | ---: | --- |',
+      '| fuzz target | cases | crashes | bad answers | problems | memory start → end (MiB) |',
+      '| --- | ---: | ---: | ---: | ---: | --- |',
       ...fuzz.map(
         (f) =>
-          `| ${f.target} | ${f.cases} | ${f.crashes} | ${f.badAnswers} | ${(f.memoryStartKiB / 1024).toFixed(1)} → ${(f.memoryEndKiB / 1024).toFixed(1)} |`,
+          `| ${f.target} | ${f.cases} | ${f.crashes} | ${f.badAnswers} | ${f.failures.length} | ${(f.memoryStartKiB / 1024).toFixed(1)} → ${(f.memoryEndKiB / 1024).toFixed(1)}${memoryRecovered(f) ? '' : ' (not back)'} |`,
       ),
     );
   }
@@ -48,7 +49,7 @@ export function summaryMarkdown(c: CampaignReport, fuzz: readonly FuzzReport[]):
   return `${lines.join('\n')}\n`;
 }
 
-/** True when nothing was lost, leaked or crashed. */
-export function campaignPassed(c: CampaignReport, fuzz: readonly FuzzReport[]): boolean {
-  return c.ok && fuzz.every((f) => f.crashes === 0 && f.badAnswers === 0);
+/** True when nothing was lost, leaked or crashed and every fuzz run passed. */
+export function campaignPassed(c: CampaignReport): boolean {
+  return c.ok && c.fuzz.every(fuzzPassed);
 }

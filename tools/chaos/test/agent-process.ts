@@ -1,14 +1,11 @@
 // The node agent (apps/node-agent, from source) as a child process inside the runtime's
 // node netns (as on a node: the runtime's streaming server is on that loopback), its pod
-// API on, the TCP listener exposed on this netns' loopback: the minimal bits of
-// apps/node-agent/test/helpers/agent-process.ts.
-import { type ChildProcess, spawn } from 'node:child_process';
+// API on, the TCP listener exposed on this netns' loopback.
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { exposeNetnsPort } from '@capstan/testenv';
-
-const APP = fileURLToPath(new URL('../../../apps/node-agent/', import.meta.url));
+import { exposeNetnsPort, spawnNodeAgent } from '@capstan/testenv';
+import { readAgentKubeconfig } from '../src/agent-kubeconfig.js';
 
 export interface PodApiAgent {
   pid: number;
@@ -52,26 +49,19 @@ export async function startPodApiAgent(opts: {
       `  kubeconfig: ${kubeconfig}`,
     ].join('\n'),
   );
-  // nsenter execs node in place: the PID is the agent's.
-  const args = [
-    '--conditions=source',
-    '--import',
-    'tsx',
-    join(APP, 'src/main.ts'),
-    '--config',
-    configFile,
-  ];
-  const child: ChildProcess = spawn(
-    'nsenter',
-    [`--net=${opts.netnsPath}`, '--', process.execPath, ...args],
-    {
-      cwd: APP,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  const logFile = join(opts.dir, 'agent.log');
+  const child: ChildProcess = spawnNodeAgent({
+    netnsPath: opts.netnsPath,
+    args: ['--config', configFile],
+    outputFile: logFile,
+  });
+  const output = () => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let exposed: { close(): Promise<void> } | undefined;
   const stop = async () => {
@@ -85,20 +75,11 @@ export async function startPodApiAgent(opts: {
   while (!existsSync(kubeconfig) || !existsSync(socket)) {
     if (child.exitCode !== null || Date.now() > end) {
       await stop();
-      throw new Error(`the agent did not write ${kubeconfig}:\n${out.slice(-3000)}`);
+      throw new Error(`the agent did not write ${kubeconfig}:\n${output().slice(-3000)}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const kc = JSON.parse(readFileSync(kubeconfig, 'utf8')) as {
-    clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
-    users: { user: { token: string } }[];
-  };
-  const caFile = join(opts.dir, 'ca.pem');
-  writeFileSync(
-    caFile,
-    Buffer.from(kc.clusters[0]!.cluster['certificate-authority-data'], 'base64'),
-  );
-  const url = kc.clusters[0]!.cluster.server;
+  const { url, token, caFile } = readAgentKubeconfig(kubeconfig, join(opts.dir, 'ca.pem'));
   exposed = await exposeNetnsPort({
     port: Number(new URL(url).port),
     netns: opts.netns,
@@ -108,10 +89,10 @@ export async function startPodApiAgent(opts: {
   return {
     pid: child.pid!,
     url,
-    token: kc.users[0]!.user.token,
+    token,
     caFile,
     socket,
-    output: () => out,
+    output,
     stop,
   };
 }

@@ -16,10 +16,10 @@ import { checkStreamingTokens, type ExpiryProbe, startExpiryProbe } from './fuzz
 import type { FuzzWorld } from './fuzz-cri-values.js';
 import { cleanUp, inventory, runFuzzContainer, runFuzzSandbox } from './fuzz-cri-world.js';
 import { type CallOutcome, rawCall, rawConnection } from './fuzz-grpc.js';
-import { allAlive, rssKiB, settledRssKiB } from './fuzz-memory.js';
+import { allAlive, recoveredRssKiB, rssKiB, settledRssKiB } from './fuzz-memory.js';
 import { grpcFrame, loadCriSchema } from './fuzz-proto.js';
 import { Rng } from './fuzz-rng.js';
-import type { FuzzReport } from './report.js';
+import { type FuzzReport, memoryCeilingKiB } from './report.js';
 
 export interface FuzzCriOptions {
   /** CRI endpoint, `unix:///path` (or host:port). */
@@ -94,6 +94,9 @@ export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
     return o.kind === 'status' && o.code === 0;
   };
   const before = await inventory(cri);
+  // Streaming requests (Exec, Attach, PortForward) stay in the runtime's token cache until
+  // their TTL: memory is measured once the last one has expired.
+  let lastStreamingAt = 0;
   report.memoryStartKiB = rssKiB(opts.serverPids());
   let expiry: ExpiryProbe | undefined;
   // The baseline is taken again once a tenth of the cases ran (the server's working set
@@ -147,6 +150,7 @@ export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
         const c = singleCase(rng, rpcs, w, n, kind);
         what = `${c.kind} ${c.rpc}: ${c.what}`;
         const o = await rawCall(opts.address, c.call);
+        if (/^(Exec|Attach|PortForward)$/.test(c.rpc)) lastStreamingAt = Date.now();
         lost = classify(c, o, n, count, fail);
         if (o.kind === 'status' && o.code === 0) learnIds(c.rpc, o.data, w);
       }
@@ -162,10 +166,21 @@ export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
     }
   } finally {
     try {
-      const { left } = await cleanUp(cri, w, before);
-      for (const l of left) fail(`left behind: ${l}`, false);
-      if (expiry) for (const p of await expiry.finish(opts.streamTokenTtlMs ?? 60_000)) fail(p);
-      report.memoryEndKiB = await settledRssKiB(opts.serverPids);
+      if (await alive()) {
+        const { left } = await cleanUp(cri, w, before);
+        for (const l of left) fail(`left behind: ${l}`, false);
+        const ttl = opts.streamTokenTtlMs ?? 60_000;
+        if (expiry) for (const p of await expiry.finish(ttl)) fail(p);
+        const expired = lastStreamingAt + ttl + 1_000 - Date.now();
+        if (expired > 0) await new Promise((r) => setTimeout(r, expired));
+        report.memoryEndKiB = await recoveredRssKiB(
+          opts.serverPids,
+          memoryCeilingKiB(report.memoryStartKiB),
+        );
+      } else if (report.crashes === 0) {
+        report.crashes++;
+        fail('the server is gone or no longer answers Version after the last case', false);
+      }
     } finally {
       cri.close();
       rmSync(scratch, { recursive: true, force: true });

@@ -10,12 +10,12 @@ import {
   type HttpTarget,
   requestBytes,
 } from './fuzz-http.js';
-import { allAlive, rssKiB, settledRssKiB } from './fuzz-memory.js';
+import { allAlive, recoveredRssKiB, rssKiB, settledRssKiB } from './fuzz-memory.js';
 import { podManifest } from './fuzz-pod-api-bodies.js';
 import { type PodApiCase, type PodApiWorld, podApiCase } from './fuzz-pod-api-cases.js';
 import { startSlowClients } from './fuzz-pod-api-slow.js';
 import { Rng } from './fuzz-rng.js';
-import type { FuzzReport } from './report.js';
+import { type FuzzReport, memoryCeilingKiB } from './report.js';
 
 export interface FuzzPodApiOptions {
   /** `https://127.0.0.1:<port>` of the TCP listener. */
@@ -177,7 +177,10 @@ export async function fuzzPodApi(opts: FuzzPodApiOptions): Promise<FuzzReport> {
     if (report.crashes === 0) {
       for (const l of await cleanUp(api, pods, before)) fail(`left behind: ${l}`, false);
     }
-    report.memoryEndKiB = await settledRssKiB(opts.serverPids);
+    report.memoryEndKiB = await recoveredRssKiB(
+      opts.serverPids,
+      memoryCeilingKiB(report.memoryStartKiB),
+    );
   }
   return report;
 }

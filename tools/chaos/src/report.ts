@@ -22,9 +22,14 @@ export const MEMORY_GROWTH = 0.1;
 /** Allocator noise below which growth does not count (KiB). */
 export const MEMORY_SLACK_KIB = 8 * 1024;
 
+/** The most a server's RSS may be at the end of a run that started at `startKiB`. */
+export function memoryCeilingKiB(startKiB: number): number {
+  return startKiB * (1 + MEMORY_GROWTH) + MEMORY_SLACK_KIB;
+}
+
 /** The server's memory came back to within 10 % (+8 MiB) of its start. */
 export function memoryRecovered(r: FuzzReport): boolean {
-  return r.memoryEndKiB <= r.memoryStartKiB * (1 + MEMORY_GROWTH) + MEMORY_SLACK_KIB;
+  return r.memoryEndKiB <= memoryCeilingKiB(r.memoryStartKiB);
 }
 
 /** No crash, only well-formed answers, no other problem found, memory back. */

@@ -218,7 +218,10 @@ function judge(
     fail(`${where}: not an HTTP response: ${a.malformed}`);
     return true;
   }
-  if (a.status >= 500)
+  // 503 ServiceUnavailable: the node's runtime is down (it crashed), and the agent says so.
+  if (a.status === 503 && /"reason":"ServiceUnavailable"/.test(a.body.toString())) {
+    count('runtime unavailable');
+  } else if (a.status >= 500)
     fail(`${where}: ${a.status} for bad input: ${a.body.toString().slice(0, 200)}`);
   // Proxied streams: after the upgrade request is replayed, the runtime's streaming server
   // answers (containerd: text/plain 400/403/405), as the kubelet does behind an apiserver.

@@ -11,7 +11,8 @@ export interface LoadReport {
   /**
    * Errors of a known bug of the runtime under test, not of the campaign or of Capstan:
    * containerd 1.6 fails the whole ListPodSandboxStats while any sandbox is being created
-   * or torn down ("failed to decode sandbox container metrics ... not found").
+   * or torn down ("failed to decode sandbox container metrics ... not found", "... sandbox
+   * container ... is not in ready state").
    */
   upstreamErrors: number;
   firstErrors: string[];
@@ -30,7 +31,8 @@ const CALLS: [string, (c: CriClient) => Promise<unknown>][] = [
   ['ImageFsInfo', (c) => c.image.imageFsInfo({})],
 ];
 
-const KNOWN_UPSTREAM = /failed to decode sandbox container metrics for sandbox .*not found/;
+const KNOWN_UPSTREAM =
+  /failed to decode sandbox container metrics for sandbox .*(not found|is not in ready state)/;
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;

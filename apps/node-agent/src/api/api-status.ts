@@ -1,3 +1,4 @@
+import { isUnavailable } from '@capstan/cri-api';
 import { PodApiError } from '../pod/pod-manager.js';
 
 /** Details of a Kubernetes Status: which object, and per-field causes for 422s. */
@@ -81,6 +82,10 @@ export function statusOf(err: unknown): KubeStatus {
     return makeStatus(err.code, err.reason, err.message);
   }
   const message = err instanceof Error ? err.message : String(err);
+  // The runtime (or another backend) is down or restarting: the request may be retried.
+  if (isUnavailable(err)) {
+    return makeStatus(503, 'ServiceUnavailable', `the container runtime is unavailable: ${message}`);
+  }
   return makeStatus(500, 'InternalError', `Internal error occurred: ${message}`);
 }
 

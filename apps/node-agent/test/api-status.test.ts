@@ -32,4 +32,3 @@ it('an unexpected error stays a 500 InternalError', () => {
   expect([s.code, s.reason]).toEqual([500, 'InternalError']);
   expect(s.message).toBe('Internal error occurred: x is not a function');
 });
-

@@ -2,14 +2,11 @@
 // agent, the runtime and the kernel. `converged` says the node caught up (every desired pod
 // Running and Ready, the agent's container IDs running in the runtime, nothing extra);
 // `leaks` counts, by kind, what exists without a pod that wants it.
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { mountsUnder } from '@capstan/testenv';
 import type { ChaosNode } from './chaos-node.js';
 
-const run = promisify(execFile);
 
 export const LEAK_KINDS = [
   'agent pods',

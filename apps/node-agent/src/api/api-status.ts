@@ -84,7 +84,11 @@ export function statusOf(err: unknown): KubeStatus {
   const message = err instanceof Error ? err.message : String(err);
   // The runtime (or another backend) is down or restarting: the request may be retried.
   if (isUnavailable(err)) {
-    return makeStatus(503, 'ServiceUnavailable', `the container runtime is unavailable: ${message}`);
+    return makeStatus(
+      503,
+      'ServiceUnavailable',
+      `the container runtime is unavailable: ${message}`,
+    );
   }
   return makeStatus(500, 'InternalError', `Internal error occurred: ${message}`);
 }

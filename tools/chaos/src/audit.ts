@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { mountsUnder } from '@capstan/testenv';
 import type { ChaosNode } from './chaos-node.js';
 
-
 export const LEAK_KINDS = [
   'agent pods',
   'sandboxes',

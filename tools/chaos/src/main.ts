@@ -41,7 +41,10 @@ const report = await runCampaign({
   loadClients: int('load-clients', values['load-clients']),
   fuzzCases: int('fuzz-cases', values['fuzz-cases']),
   fuzzTokenExpiry: true,
-  recoverTimeoutMs: 120_000,
+  // A kill of dockerd takes the containers with it; the agent restarts them with the
+  // kubelet's back-off (10 s doubling to 300 s for a container killed again and again):
+  // a round may need the whole ceiling plus a sync before it converges.
+  recoverTimeoutMs: 330_000,
   log: (m) => process.stderr.write(`[chaos] ${m}\n`),
 });
 process.stdout.write(summaryMarkdown(report));

@@ -26,6 +26,8 @@ export interface CampaignOptions {
   fuzzCases: number;
   /** Wait out the streaming token TTL in the fuzz phase to check that tokens expire. */
   fuzzTokenExpiry: boolean;
+  /** Aborted (Ctrl-C): no further rounds, load or fuzzing; the pods go and the audit runs. */
+  signal?: AbortSignal;
   /** Give up on a round's convergence after this long. */
   recoverTimeoutMs: number;
   log(msg: string): void;
@@ -50,6 +52,8 @@ export interface CampaignReport {
   fuzz: FuzzReport[];
   /** Components whose process died on its own during the campaign. */
   crashed: string[];
+  /** Stopped early through `signal`: the figures cover the rounds that ran. */
+  interrupted: boolean;
   /** After every pod was removed at the end. */
   finalLeaks: Record<LeakKind, number>;
   finalProblems: string[];
@@ -115,11 +119,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     }
     o.log(`${o.runtime}: 3 pods Running in ${first.ms} ms; ${o.rounds} rounds per component`);
     const components: ComponentResult[] = [];
+    const stopped = () => o.signal?.aborted === true;
     for (const c of node.components) {
+      if (stopped()) break;
       const times: number[] = [];
       const failures: string[] = [];
       let lost = 0;
-      for (let r = 0; r < o.rounds; r++) {
+      let rounds = 0;
+      for (let r = 0; r < o.rounds && !stopped(); r++) {
+        rounds++;
         churn.step();
         churn.step();
         // Land the kill somewhere inside the sync the steps started.
@@ -143,7 +151,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       times.sort((x, y) => x - y);
       components.push({
         component: c.name,
-        rounds: o.rounds,
+        rounds,
         lost,
         failures,
         recoveryP50Ms: percentile(times, 50),
@@ -151,7 +159,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       });
     }
     let load: LoadReport | undefined;
-    if (o.loadSeconds > 0) {
+    if (o.loadSeconds > 0 && !stopped()) {
       const churning = (async () => {
         const end = Date.now() + o.loadSeconds * 1000;
         while (Date.now() < end) {
@@ -170,7 +178,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       );
     }
     const fuzz =
-      o.fuzzCases > 0
+      o.fuzzCases > 0 && !stopped()
         ? await fuzzNode(node, {
             cases: o.fuzzCases,
             seed: o.seed,
@@ -191,6 +199,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
     churn.removeAll();
     const final = await converge(audit, o.recoverTimeoutMs);
     const ok =
+      !stopped() &&
       crashed.length === 0 &&
       final.audit.converged &&
       components.every((c) => c.lost === 0 && c.failures.length === 0) &&
@@ -203,6 +212,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       components,
       ...(load ? { load } : {}),
       fuzz,
+      interrupted: stopped(),
       crashed,
       finalLeaks: final.audit.leaks,
       finalProblems: final.audit.problems,

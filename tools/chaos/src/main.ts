@@ -33,7 +33,16 @@ if (runtime !== 'docker' && runtime !== 'containerd') {
   process.stderr.write(`chaos: --runtime must be docker or containerd, got ${runtime}\n`);
   process.exit(2);
 }
+// Ctrl-C: finish the round in progress, remove every pod, audit, print what ran; a second
+// Ctrl-C kills it at once.
+const interrupt = new AbortController();
+process.once('SIGINT', () => {
+  process.stderr.write('[chaos] interrupted: ending after this round (Ctrl-C again to kill)\n');
+  interrupt.abort();
+  process.once('SIGINT', () => process.exit(130));
+});
 const report = await runCampaign({
+  signal: interrupt.signal,
   runtime,
   rounds: int('rounds', values.rounds),
   seed: int('seed', values.seed),
@@ -54,4 +63,4 @@ if (values.json) {
     `${JSON.stringify(report, null, 2)}\n`,
   );
 }
-process.exit(campaignPassed(report) ? 0 : 1);
+process.exit(report.interrupted ? 130 : campaignPassed(report) ? 0 : 1);

@@ -18,6 +18,7 @@ export function summaryMarkdown(c: CampaignReport): string {
         `| ${r.component} | ${r.rounds} | ${r.lost} | ${r.failures.length} | ${r.recoveryP50Ms} | ${r.recoveryMaxMs} |`,
     ),
     '',
+    ...(c.interrupted ? ['Interrupted (Ctrl-C): the figures cover the rounds that ran.', ''] : []),
     `Crashed on their own: ${c.crashed.join(', ') || 'none'}.`,
     `Leaked after every pod was removed: ${leaked || 'nothing'} (audited: ${LEAK_KINDS.join(', ')}).`,
   ];

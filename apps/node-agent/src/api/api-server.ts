@@ -3,14 +3,8 @@ import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { ConnectionOptions } from 'node:tls';
-import {
-  answerClientErrors,
-  type ClientLimits,
-  hostHeaderMissing,
-  serverLimits,
-} from './api-client-guard.js';
-import type { ApiContext, PodApiManager, ResourceMetricsSource } from './api-context.js';
+import { answerClientErrors, hostHeaderMissing, serverLimits } from './api-client-guard.js';
+import type { ApiContext } from './api-context.js';
 import {
   API_GROUP_LIST,
   API_RESOURCE_LIST,
@@ -20,11 +14,11 @@ import {
   EVENTS_API_RESOURCE_LIST,
   versionInfo,
 } from './api-discovery.js';
-import { type ApiEventSource, handleEvents } from './api-events.js';
+import { handleEvents } from './api-events.js';
 import { Query, sendJson, sendStatus } from './api-http.js';
 import { type KubeconfigSpec, writeKubeconfigFile } from './api-kubeconfig.js';
 import { isLoopbackHost, listenTcp, listenUnix, urlHost } from './api-listen.js';
-import { type PodApiLogger, silentLogger } from './api-logger.js';
+import { silentLogger } from './api-logger.js';
 import { handleLogs } from './api-logs.js';
 import { handleMetrics, METRICS_API_GROUP } from './api-metrics.js';
 import { handleNamespaces, handleNodes } from './api-nodes.js';
@@ -36,77 +30,18 @@ import {
   OPENAPI_V3_DOCS,
   openapiV3Root,
 } from './api-openapi.js';
+import {
+  DEFAULT_POD_API_SOCKET,
+  type PodApi,
+  type PodApiAddress,
+  type PodApiOptions,
+  type PodApiTcpOptions,
+} from './api-options.js';
 import { handlePod, handlePods } from './api-pods.js';
 import { type Route, routeOf } from './api-router.js';
 import { ApiStatusError, badRequest, methodNotAllowed, pathNotFound } from './api-status.js';
 import { proxyUpgrade, streamTargetOf, writeRawStatus } from './api-stream-proxy.js';
 import { generateSelfSignedCertificate } from './api-tls.js';
-
-/** Where the pod API listens when neither a socket nor TCP is configured. */
-export const DEFAULT_POD_API_SOCKET = '/run/capstan/pod-api.sock';
-
-/**
- * The optional loopback TCP listener: https with bearer-token auth. It is always TLS:
- * kubectl never sends a kubeconfig's token to an http:// server.
- */
-export interface PodApiTcpOptions {
-  /** A loopback address (127.0.0.0/8, ::1, localhost); anything else is refused. */
-  host: string;
-  /** 0 picks a free port (see the url listen() returns). */
-  port: number;
-  /** Every request must carry `Authorization: Bearer <token>`; 401 otherwise. */
-  token: string;
-  /**
-   * The server certificate and key (PEM). Default: a self-signed ECDSA certificate for
-   * localhost, 127.0.0.1 and ::1 made at startup. The kubeconfig trusts `cert` as its CA.
-   */
-  tls?: { cert: string | Buffer; key: string | Buffer };
-}
-
-export interface PodApiOptions {
-  manager: PodApiManager;
-  /** The node's Events (the lifecycle's EventStore): served as core/v1 and events.k8s.io/v1. */
-  events?: ApiEventSource;
-  /** This node's name: pods created through the API are bound to it. */
-  nodeName: string;
-  /** The unix socket (no auth: its mode is the access control). */
-  unixSocket?: string;
-  /** Mode of the unix socket: 0o600 (default) or 0o660 with `socketGroup`. */
-  socketMode?: number;
-  /** Group owning the unix socket. */
-  socketGroup?: number;
-  tcp?: PodApiTcpOptions;
-  logger?: PodApiLogger;
-  /** The Kubernetes version reported by /version. Default {@link DEFAULT_API_VERSION}. */
-  kubernetesVersion?: string;
-  /** TLS options for https streaming URLs of the runtime. */
-  streamTls?: ConnectionOptions;
-  /** Longest watch in seconds (the client's timeoutSeconds is capped to it). Default 1800. */
-  maxWatchSeconds?: number;
-  /** Usage for metrics.k8s.io (`kubectl top`); without it the group is not served. */
-  metrics?: ResourceMetricsSource;
-  /** Slow clients: how long headers, a whole request and a TLS handshake may take. */
-  clientLimits?: ClientLimits;
-}
-
-export interface PodApiAddress {
-  socket?: string;
-  /** `https://127.0.0.1:<port>`. */
-  url?: string;
-  /** PEM the TCP listener's certificate verifies against (its own, when self-signed). */
-  certificateAuthority?: string;
-}
-
-export interface PodApi {
-  listen(): Promise<PodApiAddress>;
-  /** Stops listening, ends watches and log streams, cuts proxied streams. */
-  close(): Promise<void>;
-  /**
-   * Writes a kubeconfig (mode 0600) for the TCP listener: its url, token and, with TLS,
-   * its certificate as the CA. Needs `tcp` and a completed listen() unless `server` is given.
-   */
-  writeKubeconfig(path: string, spec?: Partial<KubeconfigSpec>): Promise<void>;
-}
 
 type Transport = 'unix' | 'tcp';
 

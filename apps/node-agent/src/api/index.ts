@@ -4,4 +4,5 @@
  * bearer token, so that kubectl 1.27 to 1.33 can list, create, apply, delete, watch,
  * read logs of, exec into, attach to and port-forward to this node's pods.
  */
-export { createPodApi, type PodApi } from './api-server.js';
+export type { PodApi } from './api-options.js';
+export { createPodApi } from './api-server.js';

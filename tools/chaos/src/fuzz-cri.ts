@@ -19,7 +19,7 @@ import { type CallOutcome, rawCall, rawConnection } from './fuzz-grpc.js';
 import { allAlive, recoveredRssKiB, rssKiB, settledRssKiB } from './fuzz-memory.js';
 import { grpcFrame, loadCriSchema } from './fuzz-proto.js';
 import { Rng } from './fuzz-rng.js';
-import { type FuzzReport, memoryCeilingKiB } from './report.js';
+import { emptyReport, type FuzzReport, memoryCeilingKiB } from './report.js';
 
 export interface FuzzCriOptions {
   /** CRI endpoint, `unix:///path` (or host:port). */
@@ -58,16 +58,7 @@ const WEIGHTS: Record<SingleCaseKind | 'order' | 'h2', number> = {
 export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
   const { rpcs } = loadCriSchema();
   const rng = new Rng(opts.seed);
-  const report: FuzzReport = {
-    target: opts.target,
-    cases: 0,
-    crashes: 0,
-    badAnswers: 0,
-    answers: {},
-    memoryStartKiB: 0,
-    memoryEndKiB: 0,
-    failures: [],
-  };
+  const report = emptyReport(opts.target);
   const scratch = mkdtempSync(join(tmpdir(), 'capstan-fuzz-cri-'));
   const w: FuzzWorld = {
     sandboxIds: [],

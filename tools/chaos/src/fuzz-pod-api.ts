@@ -15,7 +15,7 @@ import { podManifest } from './fuzz-pod-api-bodies.js';
 import { type PodApiCase, type PodApiWorld, podApiCase } from './fuzz-pod-api-cases.js';
 import { startSlowClients } from './fuzz-pod-api-slow.js';
 import { Rng } from './fuzz-rng.js';
-import { type FuzzReport, memoryCeilingKiB } from './report.js';
+import { emptyReport, type FuzzReport, memoryCeilingKiB } from './report.js';
 
 export interface FuzzPodApiOptions {
   /** `https://127.0.0.1:<port>` of the TCP listener. */
@@ -40,16 +40,7 @@ type Pods = Map<string, string>;
 
 export async function fuzzPodApi(opts: FuzzPodApiOptions): Promise<FuzzReport> {
   const rng = new Rng(opts.seed);
-  const report: FuzzReport = {
-    target: opts.target,
-    cases: 0,
-    crashes: 0,
-    badAnswers: 0,
-    answers: {},
-    memoryStartKiB: 0,
-    memoryEndKiB: 0,
-    failures: [],
-  };
+  const report = emptyReport(opts.target);
   const tcp: HttpTarget = {
     url: opts.url,
     ...(opts.caFile ? { ca: readFileSync(opts.caFile, 'utf8') } : {}),

@@ -17,6 +17,20 @@ export interface FuzzReport {
   failures: string[];
 }
 
+/** A report with nothing counted yet. */
+export function emptyReport(target: string): FuzzReport {
+  return {
+    target,
+    cases: 0,
+    crashes: 0,
+    badAnswers: 0,
+    answers: {},
+    memoryStartKiB: 0,
+    memoryEndKiB: 0,
+    failures: [],
+  };
+}
+
 /** Server memory after a run may exceed its start by this share (plus MEMORY_SLACK_KIB). */
 export const MEMORY_GROWTH = 0.1;
 /** Allocator noise below which growth does not count (KiB). */

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCriClient } from '@capstan/cri-api';
@@ -14,21 +14,13 @@ import { describe, expect, inject, it } from 'vitest';
 import { CONTAINERD_TOKEN_BITS } from '../src/campaign-fuzz.js';
 import { fuzzCri } from '../src/fuzz-cri.js';
 import { type FuzzReport, memoryRecovered } from '../src/report.js';
+import { CASES, progress, SEED } from './fuzz-progress.js';
 
 // fuzzCri against the real CRI servers: Capstan's docker-shim (over a private dockerd) and
 // containerd, each with a pod network in its own node netns. ~500 cases each: no crash, no
 // answer that is not a gRPC status, memory back within 10 % (+8 MiB), nothing left behind.
 
 const env = inject('testenv');
-const CASES = Number(process.env.FUZZ_CASES ?? 500);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
-// FUZZ_LOG=<file>: one line per case (index, ms since the previous one, what was sent).
-let last = Date.now();
-const progress = (n: number, what: string) => {
-  if (process.env.FUZZ_LOG)
-    appendFileSync(process.env.FUZZ_LOG, `${n} ${Date.now() - last} ${what.slice(0, 160)}\n`);
-  last = Date.now();
-};
 
 async function counts(address: string): Promise<{ sandboxes: number; containers: number }> {
   const cri = await connectCriClient(address);

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCriClient } from '@capstan/cri-api';
@@ -7,20 +7,12 @@ import { expect, inject, it } from 'vitest';
 import { fuzzPodApi } from '../src/fuzz-pod-api.js';
 import { memoryRecovered } from '../src/report.js';
 import { startPodApiAgent } from './agent-process.js';
+import { CASES, progress, SEED } from './fuzz-progress.js';
 
 // fuzzPodApi against a real node agent (from source, as a child process) over the shared
 // networked containerd: its pod API on loopback https with a token and on a unix socket.
 
 const env = inject('testenv');
-const CASES = Number(process.env.FUZZ_CASES ?? 500);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261207);
-// FUZZ_LOG=<file>: one line per case (index, ms since the previous one, what was sent).
-let last = Date.now();
-const progress = (n: number, what: string) => {
-  if (process.env.FUZZ_LOG)
-    appendFileSync(process.env.FUZZ_LOG, `${n} ${Date.now() - last} ${what.slice(0, 160)}\n`);
-  last = Date.now();
-};
 
 it(`pod API: ${CASES} cases, well-formed answers, Status errors, no crash, nothing left`, {
   timeout: 1_200_000,

@@ -14,19 +14,18 @@ try {
   process.exit(1);
 }
 const passed = report.numPassedTests ?? 0;
-// A suite that failed to load counts as one failure: its tests never ran.
-const failed =
-  (report.numFailedTests ?? 0) +
-  (report.numFailedTestSuites ?? 0) -
-  countFailedSuitesWithFailedTests(report);
+// A file that failed without a failed test (it did not load, a hook threw) counts as one
+// failure: its tests never ran. (numFailedTestSuites also counts describe blocks, so the
+// files are counted from testResults.)
+const failed = (report.numFailedTests ?? 0) + countFailedFilesWithoutFailedTests(report);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 process.stdout.write(
   `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
 );
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
 
-function countFailedSuitesWithFailedTests(r) {
+function countFailedFilesWithoutFailedTests(r) {
   return (r.testResults ?? []).filter(
-    (s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed'),
+    (s) => s.status === 'failed' && !(s.assertionResults ?? []).some((a) => a.status === 'failed'),
   ).length;
 }

@@ -28,6 +28,8 @@ export interface Component {
   kill(): Promise<void>;
   /** Start it again; resolves once it serves. */
   restart(): Promise<void>;
+  /** A Node process's inspector URL, on the node netns' loopback (what it retains). */
+  inspectorUrl?(): string | undefined;
 }
 
 export interface ChaosNode {
@@ -105,6 +107,7 @@ export async function startChaosNode(opts: {
         dir: join(opts.dir, 'shim'),
         inNodeNetns: true,
         args: ['--log-level=info'],
+        inspect: true,
       });
       cleanups.push(() => shim.stop());
       address = shim.address;
@@ -117,6 +120,7 @@ export async function startChaosNode(opts: {
         pid: () => shim.pid,
         kill: () => shim.kill(),
         restart: () => shim.restart(),
+        inspectorUrl: () => shim.inspectorUrl(),
       });
       components.push({
         name: 'dockerd',
@@ -207,7 +211,11 @@ export async function startChaosNode(opts: {
         await agentGone();
       },
       async restart() {
-        agent = spawnNodeAgent({ netnsPath, args: ['--config', config], outputFile: agentLog });
+        agent = spawnNodeAgent({
+          netnsPath,
+          args: ['--config', config],
+          outputFile: agentLog,
+        });
         await agentServes();
       },
     });

@@ -16,18 +16,16 @@ import { checkStreamingTokens, type ExpiryProbe, startExpiryProbe } from './fuzz
 import type { FuzzWorld } from './fuzz-cri-values.js';
 import { cleanUp, inventory, runFuzzContainer, runFuzzSandbox } from './fuzz-cri-world.js';
 import { type CallOutcome, rawCall, rawConnection } from './fuzz-grpc.js';
-import { allAlive, recoveredRssKiB, rssKiB, settledRssKiB } from './fuzz-memory.js';
+import { allAlive, memoryAtEnd, memoryBaseline, rssKiB, type ServerMemory } from './fuzz-memory.js';
 import { grpcFrame, loadCriSchema } from './fuzz-proto.js';
 import { Rng } from './fuzz-rng.js';
-import { emptyReport, type FuzzReport, memoryCeilingKiB } from './report.js';
+import { emptyReport, type FuzzReport } from './report.js';
 
-export interface FuzzCriOptions {
+export interface FuzzCriOptions extends ServerMemory {
   /** CRI endpoint, `unix:///path` (or host:port). */
   address: string;
   cases: number;
   seed: number;
-  /** PIDs of the server's processes (memory, liveness); read again at every check. */
-  serverPids: () => number[];
   target: string;
   /** A pullable image with sh and sleep: without it no container is made (no exec, no streaming checks). */
   image?: string;
@@ -146,7 +144,7 @@ export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
         if (o.kind === 'status' && o.code === 0) learnIds(c.rpc, o.data, w);
       }
       opts.onCase?.(n, what);
-      if (n === warmup) report.memoryStartKiB = await settledRssKiB(opts.serverPids);
+      if (n === warmup) await memoryBaseline(report, opts);
       if (lost || n % 50 === 49) {
         if (!(await alive())) {
           report.crashes++;
@@ -164,10 +162,7 @@ export async function fuzzCri(opts: FuzzCriOptions): Promise<FuzzReport> {
         if (expiry) for (const p of await expiry.finish(ttl)) fail(p);
         const expired = lastStreamingAt + ttl + 1_000 - Date.now();
         if (expired > 0) await new Promise((r) => setTimeout(r, expired));
-        report.memoryEndKiB = await recoveredRssKiB(
-          opts.serverPids,
-          memoryCeilingKiB(report.memoryStartKiB),
-        );
+        await memoryAtEnd(report, opts);
       } else if (report.crashes === 0) {
         report.crashes++;
         fail('the server is gone or no longer answers Version after the last case', false);

@@ -1,5 +1,7 @@
-// Resident memory of a server's processes, from /proc.
+// Resident memory of a server's processes, from /proc, and what a garbage-collected server
+// retains after a full GC (through its inspector), at the start and the end of a fuzz run.
 import { readFileSync } from 'node:fs';
+import { type FuzzReport, memoryCeilingKiB } from './report.js';
 
 /** Sum of VmRSS (KiB) over `pids`; a process that is gone counts 0. */
 export function rssKiB(pids: readonly number[]): number {
@@ -53,4 +55,38 @@ export async function recoveredRssKiB(
     lowest = Math.min(lowest, rssKiB(pids()));
   }
   return lowest;
+}
+
+/** How a fuzzer measures the server's memory. */
+export interface ServerMemory {
+  /** PIDs of the server's processes (RSS, liveness); read again at every check. */
+  serverPids: () => number[];
+  /**
+   * What a garbage-collected server (Node) retains after a full GC (KiB), e.g. through
+   * its inspector. When given, the leak verdict uses it instead of RSS, which V8 gives back
+   * to the system late or never.
+   */
+  retainedKiB?: () => Promise<number>;
+}
+
+/** The baseline: settled RSS, and the retained memory when the server can tell it. */
+export async function memoryBaseline(report: FuzzReport, m: ServerMemory): Promise<void> {
+  report.memoryStartKiB = await settledRssKiB(m.serverPids);
+  if (m.retainedKiB) report.retainedStartKiB = await m.retainedKiB();
+}
+
+/**
+ * The figures after the run: the retained memory when the server can tell it (and RSS
+ * once settled), otherwise RSS once it came back to the ceiling or 90 s passed.
+ */
+export async function memoryAtEnd(report: FuzzReport, m: ServerMemory): Promise<void> {
+  if (m.retainedKiB && report.retainedStartKiB !== undefined) {
+    report.memoryEndKiB = await settledRssKiB(m.serverPids);
+    report.retainedEndKiB = await m.retainedKiB();
+    return;
+  }
+  report.memoryEndKiB = await recoveredRssKiB(
+    m.serverPids,
+    memoryCeilingKiB(report.memoryStartKiB),
+  );
 }

@@ -10,14 +10,14 @@ import {
   type HttpTarget,
   requestBytes,
 } from './fuzz-http.js';
-import { allAlive, recoveredRssKiB, rssKiB, settledRssKiB } from './fuzz-memory.js';
+import { allAlive, memoryAtEnd, memoryBaseline, rssKiB, type ServerMemory } from './fuzz-memory.js';
 import { podManifest } from './fuzz-pod-api-bodies.js';
 import { type PodApiCase, type PodApiWorld, podApiCase } from './fuzz-pod-api-cases.js';
 import { startSlowClients } from './fuzz-pod-api-slow.js';
 import { Rng } from './fuzz-rng.js';
-import { emptyReport, type FuzzReport, memoryCeilingKiB } from './report.js';
+import { emptyReport, type FuzzReport } from './report.js';
 
-export interface FuzzPodApiOptions {
+export interface FuzzPodApiOptions extends ServerMemory {
   /** `https://127.0.0.1:<port>` of the TCP listener. */
   url: string;
   token: string;
@@ -27,7 +27,6 @@ export interface FuzzPodApiOptions {
   socket?: string;
   cases: number;
   seed: number;
-  serverPids: () => number[];
   target: string;
   /** Image of the fixture pod; default busybox. */
   image?: string;
@@ -137,7 +136,7 @@ export async function fuzzPodApi(opts: FuzzPodApiOptions): Promise<FuzzReport> {
           fail(`case ${n} (${c.kind}: ${c.what}): an unauthorized request changed the pods`);
       }
       opts.onCase?.(n, `${c.kind}: ${c.what}`);
-      if (n === warmup) report.memoryStartKiB = await settledRssKiB(opts.serverPids);
+      if (n === warmup) await memoryBaseline(report, opts);
       if (n % 25 === 24) {
         // A prototype polluted by a `__proto__` key would make every pod match this.
         const polluted = await pods('?labelSelector=polluted%3Dyes').catch(() => new Map());
@@ -168,10 +167,7 @@ export async function fuzzPodApi(opts: FuzzPodApiOptions): Promise<FuzzReport> {
     if (report.crashes === 0) {
       for (const l of await cleanUp(api, pods, before)) fail(`left behind: ${l}`, false);
     }
-    report.memoryEndKiB = await recoveredRssKiB(
-      opts.serverPids,
-      memoryCeilingKiB(report.memoryStartKiB),
-    );
+    await memoryAtEnd(report, opts);
   }
   return report;
 }

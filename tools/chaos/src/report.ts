@@ -13,6 +13,12 @@ export interface FuzzReport {
   /** Server RSS (KiB, every process of the server) before and after. */
   memoryStartKiB: number;
   memoryEndKiB: number;
+  /**
+   * What the server retained after a full GC (KiB, JS heap + external) once warm and after
+   * the run: given for garbage-collected servers, whose leak verdict it decides.
+   */
+  retainedStartKiB?: number;
+  retainedEndKiB?: number;
   /** One line per problem found (case, what was sent, what came back). */
   failures: string[];
 }
@@ -41,9 +47,24 @@ export function memoryCeilingKiB(startKiB: number): number {
   return startKiB * (1 + MEMORY_GROWTH) + MEMORY_SLACK_KIB;
 }
 
-/** The server's memory came back to within 10 % (+8 MiB) of its start. */
+/**
+ * The server's memory came back to within 10 % (+8 MiB) of its start: the retained memory
+ * when the report has it, otherwise RSS.
+ */
 export function memoryRecovered(r: FuzzReport): boolean {
+  if (r.retainedStartKiB !== undefined && r.retainedEndKiB !== undefined)
+    return r.retainedEndKiB <= memoryCeilingKiB(r.retainedStartKiB);
   return r.memoryEndKiB <= memoryCeilingKiB(r.memoryStartKiB);
+}
+
+/** `RSS 150.2 → 160.3 MiB, retained 40.1 → 41.0 MiB` (retained when measured). */
+export function memoryLine(r: FuzzReport): string {
+  const mib = (k: number) => (k / 1024).toFixed(1);
+  const retained =
+    r.retainedStartKiB !== undefined && r.retainedEndKiB !== undefined
+      ? `, retained ${mib(r.retainedStartKiB)} → ${mib(r.retainedEndKiB)} MiB`
+      : '';
+  return `RSS ${mib(r.memoryStartKiB)} → ${mib(r.memoryEndKiB)} MiB${retained}${memoryRecovered(r) ? '' : ' (not back)'}`;
 }
 
 /** No crash, only well-formed answers, no other problem found, memory back. */

@@ -1,7 +1,7 @@
 // The campaign's one summary table (markdown) and its verdict.
 import { LEAK_KINDS } from './audit.js';
 import type { CampaignReport } from './campaign.js';
-import { fuzzPassed, memoryRecovered } from './report.js';
+import { fuzzPassed, memoryLine } from './report.js';
 
 export function summaryMarkdown(c: CampaignReport): string {
   const fuzz = c.fuzz;
@@ -32,11 +32,11 @@ export function summaryMarkdown(c: CampaignReport): string {
   if (fuzz.length > 0) {
     lines.push(
       '',
-      '| fuzz target | cases | crashes | bad answers | problems | memory start → end (MiB) |',
+      '| fuzz target | cases | crashes | bad answers | problems | memory start → end |',
       '| --- | ---: | ---: | ---: | ---: | --- |',
       ...fuzz.map(
         (f) =>
-          `| ${f.target} | ${f.cases} | ${f.crashes} | ${f.badAnswers} | ${f.failures.length} | ${(f.memoryStartKiB / 1024).toFixed(1)} → ${(f.memoryEndKiB / 1024).toFixed(1)}${memoryRecovered(f) ? '' : ' (not back)'} |`,
+          `| ${f.target} | ${f.cases} | ${f.crashes} | ${f.badAnswers} | ${f.failures.length} | ${memoryLine(f)} |`,
       ),
     );
   }

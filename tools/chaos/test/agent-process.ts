@@ -4,7 +4,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { exposeNetnsPort, spawnNodeAgent } from '@capstan/testenv';
+import {
+  exposeNetnsPort,
+  inspectorUrlFrom,
+  nodeRetainedMemory,
+  spawnNodeAgent,
+} from '@capstan/testenv';
 import { readAgentKubeconfig } from '../src/agent-kubeconfig.js';
 
 export interface PodApiAgent {
@@ -14,6 +19,8 @@ export interface PodApiAgent {
   token: string;
   caFile: string;
   socket: string;
+  /** What the agent retains after a full GC (KiB), through its inspector. */
+  retainedKiB(): Promise<number>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -54,6 +61,7 @@ export async function startPodApiAgent(opts: {
     netnsPath: opts.netnsPath,
     args: ['--config', configFile],
     outputFile: logFile,
+    inspect: true,
   });
   const output = () => {
     try {
@@ -63,9 +71,9 @@ export async function startPodApiAgent(opts: {
     }
   };
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  let exposed: { close(): Promise<void> } | undefined;
+  const exposed: { close(): Promise<void> }[] = [];
   const stop = async () => {
-    await exposed?.close();
+    for (const e of exposed) await e.close();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
@@ -80,18 +88,25 @@ export async function startPodApiAgent(opts: {
     await new Promise((r) => setTimeout(r, 200));
   }
   const { url, token, caFile } = readAgentKubeconfig(kubeconfig, join(opts.dir, 'ca.pem'));
-  exposed = await exposeNetnsPort({
-    port: Number(new URL(url).port),
-    netns: opts.netns,
-    netnsPath: opts.netnsPath,
-    dir: opts.dir,
-  });
+  const expose = async (port: number) => {
+    exposed.push(
+      await exposeNetnsPort({ port, netns: opts.netns, netnsPath: opts.netnsPath, dir: opts.dir }),
+    );
+  };
+  await expose(Number(new URL(url).port));
+  const inspector = inspectorUrlFrom(logFile);
+  if (!inspector) {
+    await stop();
+    throw new Error(`the agent wrote no inspector URL:\n${output().slice(-3000)}`);
+  }
+  await expose(Number(new URL(inspector).port));
   return {
     pid: child.pid!,
     url,
     token,
     caFile,
     socket,
+    retainedKiB: async () => (await nodeRetainedMemory(inspector)).totalKiB,
     output,
     stop,
   };

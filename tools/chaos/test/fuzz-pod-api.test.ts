@@ -5,7 +5,7 @@ import { connectCriClient } from '@capstan/cri-api';
 import type {} from '@capstan/testenv/vitest';
 import { expect, inject, it } from 'vitest';
 import { fuzzPodApi } from '../src/fuzz-pod-api.js';
-import { memoryRecovered } from '../src/report.js';
+import { memoryLine, memoryRecovered } from '../src/report.js';
 import { startPodApiAgent } from './agent-process.js';
 import { CASES, progress, SEED } from './fuzz-progress.js';
 
@@ -29,6 +29,7 @@ it(`pod API: ${CASES} cases, well-formed answers, Status errors, no crash, nothi
   });
   const cri = await connectCriClient(runtime.address);
   try {
+    const retainedBefore = await agent.retainedKiB();
     const t0 = Date.now();
     const report = await fuzzPodApi({
       url: agent.url,
@@ -45,12 +46,19 @@ it(`pod API: ${CASES} cases, well-formed answers, Status errors, no crash, nothi
     const secs = (Date.now() - t0) / 1000;
     process.stderr.write(
       `${report.target}: ${report.cases} cases in ${secs.toFixed(1)} s (${(report.cases / secs).toFixed(1)}/s), ` +
-        `RSS ${report.memoryStartKiB} -> ${report.memoryEndKiB} KiB\n${JSON.stringify(report.answers, null, 1)}\n`,
+        `${memoryLine(report)}\n${JSON.stringify(report.answers, null, 1)}\n`,
     );
     expect(report.failures, report.failures.join('\n')).toEqual([]);
     expect(report.cases).toBe(CASES);
     expect(report.crashes).toBe(0);
     expect(report.badAnswers).toBe(0);
+    // The verdict is RSS here: after 500 cases the agent retains ~20 MiB more heap than
+    // at the start (seen: 37.3 -> 57.6 MiB after a GC) while its RSS stays within the
+    // ceiling; whether that is a bounded store (events, 1000 at most) or a leak is open
+    // (issue 16). Printed so that each run shows it.
+    const retainedAfter = await agent.retainedKiB();
+    process.stderr.write(`agent retained after a GC: ${retainedBefore} -> ${retainedAfter} KiB\n`);
+    expect(retainedAfter).toBeGreaterThan(0);
     expect(memoryRecovered(report), 'memory back within 10 % (+8 MiB)').toBe(true);
     // Nothing of the agent's left in the runtime once its pods are deleted.
     const { items } = await cri.runtime.listPodSandbox({

@@ -12,6 +12,7 @@ import type { NetworkedDockerd } from './dockerd-start.js';
 import { privateDir } from './fs-private-dir.js';
 import { socketAccepts } from './http-unix.js';
 import { type Log, noLog } from './log.js';
+import { INSPECT_FLAG, inspectorUrlFrom } from './node-inspector.js';
 
 const APP = fileURLToPath(new URL('../../../apps/docker-shim/', import.meta.url));
 
@@ -26,6 +27,11 @@ export interface DockerShim {
   /** PID of the current shim process. */
   readonly pid: number;
   logFile: string;
+  /**
+   * The inspector URL of the current shim process (with `inspect: true`; reachable from
+   * the shim's netns), for nodeRetainedMemory.
+   */
+  inspectorUrl(): string | undefined;
   /** SIGKILLs the shim (no drain, no cleanup) and waits for it to be gone. */
   kill(): Promise<void>;
   /** Starts the shim again on the same state dir and socket; resolves once it serves. */
@@ -60,6 +66,11 @@ export interface StartDockerShimOptions {
    * tsx; the build must exist. Default false (tests run every package from source).
    */
   fromDist?: boolean;
+  /**
+   * Open node's inspector on a free loopback port (`--inspect=127.0.0.1:0`), so a test can
+   * force a GC and read what the shim retains (nodeRetainedMemory). Default false.
+   */
+  inspect?: boolean;
   log?: Log;
 }
 
@@ -83,6 +94,7 @@ export async function startDockerShim(opts: StartDockerShimOptions): Promise<Doc
     throw new Error(`startDockerShim: ${entry[0]} is missing (build apps/docker-shim first)`);
   }
   const args = [
+    ...(opts.inspect ? [INSPECT_FLAG] : []),
     ...entry,
     `--listen=unix://${socket}`,
     `--docker-endpoint=unix://${opts.dockerd.socket}`,
@@ -124,6 +136,7 @@ export async function startDockerShim(opts: StartDockerShimOptions): Promise<Doc
       return child.pid;
     },
     logFile,
+    inspectorUrl: () => (opts.inspect ? inspectorUrlFrom(logFile) : undefined),
     async kill() {
       process.kill(child.pid, 'SIGKILL');
       await child.exited;

@@ -16,7 +16,7 @@ import {
 } from './api-discovery.js';
 import { handleEvents } from './api-events.js';
 import { Query, sendJson, sendStatus } from './api-http.js';
-import { type KubeconfigSpec, writeKubeconfigFile } from './api-kubeconfig.js';
+import { writeKubeconfigFile } from './api-kubeconfig.js';
 import { isLoopbackHost, listenTcp, listenUnix, urlHost } from './api-listen.js';
 import { silentLogger } from './api-logger.js';
 import { handleLogs } from './api-logs.js';

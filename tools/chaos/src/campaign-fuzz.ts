@@ -49,11 +49,11 @@ export async function fuzzNode(node: ChaosNode, o: FuzzPhaseOptions): Promise<Fu
   };
   // A Node server (the shim, the agent) tells what it retains after a full GC.
   const retained = (c: Component) => {
-    const url = c.inspectorUrl;
-    if (!url) return {};
+    const inspectorUrl = c.inspectorUrl;
+    if (!inspectorUrl) return {};
     return {
       retainedKiB: async () => {
-        const u = url();
+        const u = inspectorUrl();
         if (!u) throw new Error(`${c.name} wrote no inspector URL to its log`);
         await expose(Number(new URL(u).port));
         return (await nodeRetainedMemory(u)).totalKiB;

@@ -211,11 +211,7 @@ export async function startChaosNode(opts: {
         await agentGone();
       },
       async restart() {
-        agent = spawnNodeAgent({
-          netnsPath,
-          args: ['--config', config],
-          outputFile: agentLog,
-        });
+        agent = spawnNodeAgent({ netnsPath, args: ['--config', config], outputFile: agentLog });
         await agentServes();
       },
     });

@@ -52,18 +52,22 @@ export function memoryCeilingKiB(startKiB: number): number {
  * when the report has it, otherwise RSS.
  */
 export function memoryRecovered(r: FuzzReport): boolean {
-  if (r.retainedStartKiB !== undefined && r.retainedEndKiB !== undefined)
-    return r.retainedEndKiB <= memoryCeilingKiB(r.retainedStartKiB);
-  return r.memoryEndKiB <= memoryCeilingKiB(r.memoryStartKiB);
+  const [start, end] = retainedPair(r) ?? [r.memoryStartKiB, r.memoryEndKiB];
+  return end <= memoryCeilingKiB(start);
+}
+
+/** [start, end] of the retained memory, when the run measured both. */
+function retainedPair(r: FuzzReport): [number, number] | undefined {
+  return r.retainedStartKiB !== undefined && r.retainedEndKiB !== undefined
+    ? [r.retainedStartKiB, r.retainedEndKiB]
+    : undefined;
 }
 
 /** `RSS 150.2 → 160.3 MiB, retained 40.1 → 41.0 MiB` (retained when measured). */
 export function memoryLine(r: FuzzReport): string {
   const mib = (k: number) => (k / 1024).toFixed(1);
-  const retained =
-    r.retainedStartKiB !== undefined && r.retainedEndKiB !== undefined
-      ? `, retained ${mib(r.retainedStartKiB)} → ${mib(r.retainedEndKiB)} MiB`
-      : '';
+  const pair = retainedPair(r);
+  const retained = pair ? `, retained ${mib(pair[0])} → ${mib(pair[1])} MiB` : '';
   return `RSS ${mib(r.memoryStartKiB)} → ${mib(r.memoryEndKiB)} MiB${retained}${memoryRecovered(r) ? '' : ' (not back)'}`;
 }
 

@@ -38,13 +38,18 @@ export function nodeRetainedMemory(url: string, timeoutMs = 30_000): Promise<Ret
       ws.terminate();
       reject(new Error(`inspector ${url}: no answer in ${timeoutMs} ms`));
     }, timeoutMs);
+    let settled = false;
     const done = (err: Error | undefined, value?: RetainedMemory) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       ws.close();
       if (err) reject(err);
       else resolve(value!);
     };
     ws.on('error', (e) => done(new Error(`inspector ${url}: ${e.message}`)));
+    // A process that dies mid-answer closes the connection: fail now, not at the timeout.
+    ws.on('close', () => done(new Error(`inspector ${url}: closed before the answer`)));
     ws.on('open', () => {
       ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
     });

@@ -24,7 +24,8 @@ export class GenericPleg {
   private relisting = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly lastSignatures = new Map<string, string>();
-  private readonly uidOfContainer = new Map<string, string>();
+  /** The pod of each container in the last relist (only those: a node churns through millions). */
+  private uidOfContainer = new Map<string, string>();
   private lastRelist = 0;
 
   constructor(private readonly o: GenericPlegOptions) {}
@@ -56,6 +57,7 @@ export class GenericPleg {
         this.o.runtime.listContainers({}, { deadlineMs: 10_000 }),
       ]);
       const sig = new Map<string, string[]>();
+      const uidOfContainer = new Map<string, string>();
       for (const s of items) {
         const uid = s.labels[LABEL_POD_UID];
         if (!uid || s.labels[LABEL_MANAGED] !== this.o.agentId) continue;
@@ -64,7 +66,7 @@ export class GenericPleg {
       for (const c of containers) {
         const uid = c.labels[LABEL_POD_UID];
         if (!uid || !sig.has(uid)) continue;
-        this.uidOfContainer.set(c.id, uid);
+        uidOfContainer.set(c.id, uid);
         sig.get(uid)!.push(`c${c.id}:${c.state}`);
       }
       for (const [uid, parts] of sig) {
@@ -80,6 +82,8 @@ export class GenericPleg {
           if (this.o.known(uid)) this.o.kick(uid);
         }
       }
+      // A late event of a container gone since is routed by a relist (the evented PLEG).
+      this.uidOfContainer = uidOfContainer;
       this.lastRelist = Date.now();
     } catch (err) {
       this.o.logger.warn(

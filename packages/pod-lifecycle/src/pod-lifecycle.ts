@@ -186,6 +186,7 @@ export class PodLifecycle {
         const seen = Date.parse(pod.metadata.creationTimestamp ?? '') || Date.now();
         o.metrics?.podStarted?.((Date.now() - seen) / 1000);
       },
+      onPodGone: (uid) => this.startedPods.delete(uid),
     };
     this.workers = new PodWorkers(
       (uid) => syncPod(deps, uid),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { errorOfKind } from '@capstan/errdefs';
 import { keyOf, nsOf } from './pod-naming.js';
 import type { Pod, PodStatus } from './pod-types.js';
 
@@ -23,6 +24,14 @@ export interface PodCheckpoints {
   remove(key: string): Promise<unknown>;
 }
 
+/**
+ * The watch history's bounds: events kept for resuming watches, and the bytes of their
+ * JSON. A count alone is no bound: a pod may be up to the API's 3 MiB body limit, and
+ * 1000 of those would be 3 GiB (seen: five 50,000-variable pods held 20 MiB).
+ */
+export const HISTORY_MAX_EVENTS = 1000;
+export const HISTORY_MAX_BYTES = 16 * 1024 * 1024;
+
 /** One pod the agent is responsible for. */
 export interface PodEntry {
   pod: Pod;
@@ -41,7 +50,11 @@ export class PodRegistry {
   private readonly byUid = new Map<string, PodEntry>();
   private rv = 0;
   private readonly events = new EventEmitter<{ event: [PodEvent]; changed: [PodEntry] }>();
-  private readonly history: { rv: number; event: PodEvent }[] = [];
+  /** Events to resume watches from, as JSON (a third of the heap the objects take). */
+  private readonly history: { rv: number; type: PodEvent['type']; json: string }[] = [];
+  private historyBytes = 0;
+  /** The newest resourceVersion dropped from the history: a watch from before it is too old. */
+  private trimmedRv = 0;
 
   constructor(private readonly checkpoints?: PodCheckpoints) {
     this.events.setMaxListeners(0);
@@ -130,13 +143,26 @@ export class PodRegistry {
     this.emit('MODIFIED', entry, false);
   }
 
-  /** Subscribes to watch events; replays history after `resourceVersion` when still held. */
+  /**
+   * Subscribes to watch events; replays the history after `resourceVersion`. Throws an
+   * `out-of-range` error (the API's 410 Expired: "too old resource version") when events
+   * after it are no longer held: the client relists. One that is no number is
+   * `invalid-argument`.
+   */
   watch(onEvent: (e: PodEvent) => void, resourceVersion?: string): () => void {
     if (resourceVersion === undefined || resourceVersion === '' || resourceVersion === '0') {
       for (const e of this.entries()) onEvent({ type: 'ADDED', object: structuredClone(e.pod) });
     } else {
       const from = Number(resourceVersion);
-      for (const h of this.history) if (h.rv > from) onEvent(h.event);
+      if (!Number.isSafeInteger(from) || from < 0)
+        throw errorOfKind('invalid-argument', `invalid resource version: ${resourceVersion}`);
+      if (from < this.trimmedRv)
+        throw errorOfKind(
+          'out-of-range',
+          `too old resource version: ${resourceVersion} (${this.trimmedRv + 1})`,
+        );
+      for (const h of this.history)
+        if (h.rv > from) onEvent({ type: h.type, object: JSON.parse(h.json) as Pod });
     }
     this.events.on('event', onEvent);
     return () => this.events.off('event', onEvent);
@@ -150,10 +176,18 @@ export class PodRegistry {
   private emit(type: PodEvent['type'], entry: PodEntry, specChanged = true) {
     this.rv++;
     entry.pod.metadata.resourceVersion = String(this.rv);
-    const event: PodEvent = { type, object: structuredClone(entry.pod) };
-    this.history.push({ rv: this.rv, event });
-    if (this.history.length > 1000) this.history.shift();
-    this.events.emit('event', event);
+    const json = JSON.stringify(entry.pod);
+    this.history.push({ rv: this.rv, type, json });
+    this.historyBytes += json.length;
+    while (
+      this.history.length > HISTORY_MAX_EVENTS ||
+      (this.historyBytes > HISTORY_MAX_BYTES && this.history.length > 1)
+    ) {
+      const dropped = this.history.shift()!;
+      this.historyBytes -= dropped.json.length;
+      this.trimmedRv = dropped.rv;
+    }
+    this.events.emit('event', { type, object: JSON.parse(json) as Pod });
     if (type !== 'DELETED' && specChanged) this.events.emit('changed', entry);
   }
 

@@ -36,4 +36,6 @@ export interface SyncDeps {
   pullErrors: Map<string, string>;
   /** Called when a container first runs (pod start latency metrics). */
   onContainerRunning?(pod: Pod): void;
+  /** Called once a deleted pod is gone: drop what is kept per pod outside these deps. */
+  onPodGone?(uid: string): void;
 }

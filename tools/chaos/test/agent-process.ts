@@ -9,6 +9,7 @@ import {
   inspectorUrlFrom,
   nodeRetainedMemory,
   spawnNodeAgent,
+  writeHeapSnapshot,
 } from '@capstan/testenv';
 import { readAgentKubeconfig } from '../src/agent-kubeconfig.js';
 
@@ -21,6 +22,8 @@ export interface PodApiAgent {
   socket: string;
   /** What the agent retains after a full GC (KiB), through its inspector. */
   retainedKiB(): Promise<number>;
+  /** Writes a heap snapshot of the agent to `file` (a leak hunt). */
+  heapSnapshot(file: string): Promise<void>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -107,6 +110,7 @@ export async function startPodApiAgent(opts: {
     caFile,
     socket,
     retainedKiB: async () => (await nodeRetainedMemory(inspector)).totalKiB,
+    heapSnapshot: (file) => writeHeapSnapshot(inspector, file),
     output,
     stop,
   };

@@ -8,6 +8,7 @@ import { fuzzPodApi } from '../src/fuzz-pod-api.js';
 import { memoryLine, memoryRecovered } from '../src/report.js';
 import { startPodApiAgent } from './agent-process.js';
 import { CASES, progress, SEED } from './fuzz-progress.js';
+import { heapGrowth } from './heap-growth.js';
 
 // fuzzPodApi against a real node agent (from source, as a child process) over the shared
 // networked containerd: its pod API on loopback https with a token and on a unix socket.
@@ -30,6 +31,8 @@ it(`pod API: ${CASES} cases, well-formed answers, Status errors, no crash, nothi
   const cri = await connectCriClient(runtime.address);
   try {
     const retainedBefore = await agent.retainedKiB();
+    const heapDir = process.env.FUZZ_HEAP_DIR;
+    if (heapDir) await agent.heapSnapshot(join(heapDir, 'agent-before.heapsnapshot'));
     const t0 = Date.now();
     const report = await fuzzPodApi({
       url: agent.url,
@@ -57,6 +60,10 @@ it(`pod API: ${CASES} cases, well-formed answers, Status errors, no crash, nothi
     // ceiling; whether that is a bounded store (events, 1000 at most) or a leak is open
     // (issue 16). Printed so that each run shows it.
     const retainedAfter = await agent.retainedKiB();
+    if (heapDir) {
+      await agent.heapSnapshot(join(heapDir, 'agent-after.heapsnapshot'));
+      process.stderr.write(heapGrowth(heapDir, 'agent'));
+    }
     process.stderr.write(`agent retained after a GC: ${retainedBefore} -> ${retainedAfter} KiB\n`);
     expect(retainedAfter).toBeGreaterThan(0);
     expect(memoryRecovered(report), 'memory back within 10 % (+8 MiB)').toBe(true);

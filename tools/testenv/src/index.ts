@@ -43,8 +43,13 @@ export type { NetnsPort } from './netns-port.js';
 export { exposeNetnsPort } from './netns-port.js';
 /** apps/node-agent from source, inside a network namespace. */
 export { spawnNodeAgent } from './node-agent-spawn.js';
-export type { RetainedMemory } from './node-inspector.js';
-export { inspectorUrlFrom, nodeRetainedMemory } from './node-inspector.js';
+export type { HeapSummaryRow, RetainedMemory } from './node-inspector.js';
+export {
+  heapSnapshotSummary,
+  inspectorUrlFrom,
+  nodeRetainedMemory,
+  writeHeapSnapshot,
+} from './node-inspector.js';
 /** IPv4 CIDR membership (pod IPs vs a podCidr). */
 export { cidrContains } from './node-network.js';
 export type { ProcInfo } from './proc-scan.js';

@@ -2,7 +2,7 @@
 // RSS of a garbage-collected process says little about leaks (V8 keeps freed pages for
 // tens of seconds, or for good), the heap after a full collection says exactly what the
 // server still holds.
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 
 /** The node flag that opens the inspector on a free loopback port. */
@@ -82,4 +82,79 @@ export function nodeRetainedMemory(url: string, timeoutMs = 30_000): Promise<Ret
       }
     });
   });
+}
+
+/**
+ * Writes a V8 heap snapshot of the process at `url` to `file` (after a full GC, as the
+ * inspector takes it), for a leak hunt: load both in Chrome DevTools' Memory tab and
+ * compare, or sum them with {@link heapSnapshotSummary}.
+ */
+export function writeHeapSnapshot(url: string, file: string, timeoutMs = 120_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 30 });
+    const out = createWriteStream(file);
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`inspector ${url}: no snapshot in ${timeoutMs} ms`));
+    }, timeoutMs);
+    let settled = false;
+    const done = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ws.close();
+      out.end(() => (err ? reject(err) : resolve()));
+    };
+    ws.on('error', (e) => done(new Error(`inspector ${url}: ${e.message}`)));
+    ws.on('close', () => done(new Error(`inspector ${url}: closed before the snapshot`)));
+    ws.on('open', () =>
+      ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.takeHeapSnapshot', params: {} })),
+    );
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data)) as {
+        id?: number;
+        method?: string;
+        params?: { chunk?: string };
+        error?: unknown;
+      };
+      if (msg.error) return done(new Error(`inspector ${url}: ${JSON.stringify(msg.error)}`));
+      if (msg.method === 'HeapProfiler.addHeapSnapshotChunk') out.write(msg.params?.chunk ?? '');
+      else if (msg.id === 1) done();
+    });
+  });
+}
+
+/** Per constructor (or node type): how many objects a heap snapshot holds and their self size. */
+export interface HeapSummaryRow {
+  name: string;
+  count: number;
+  selfBytes: number;
+}
+
+/** Sums a heap snapshot file by object name, largest self size first. */
+export function heapSnapshotSummary(file: string): HeapSummaryRow[] {
+  const snap = JSON.parse(readFileSync(file, 'utf8')) as {
+    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
+    nodes: number[];
+    strings: string[];
+  };
+  const fields = snap.snapshot.meta.node_fields;
+  const width = fields.length;
+  const typeAt = fields.indexOf('type');
+  const nameAt = fields.indexOf('name');
+  const sizeAt = fields.indexOf('self_size');
+  const types = snap.snapshot.meta.node_types[0];
+  const rows = new Map<string, HeapSummaryRow>();
+  for (let i = 0; i < snap.nodes.length; i += width) {
+    const type = types[snap.nodes[i + typeAt]!]!;
+    const name =
+      type === 'object' || type === 'closure'
+        ? `${type}:${snap.strings[snap.nodes[i + nameAt]!]}`
+        : `(${type})`;
+    const row = rows.get(name) ?? { name, count: 0, selfBytes: 0 };
+    row.count++;
+    row.selfBytes += snap.nodes[i + sizeAt]!;
+    rows.set(name, row);
+  }
+  return [...rows.values()].sort((a, b) => b.selfBytes - a.selfBytes);
 }

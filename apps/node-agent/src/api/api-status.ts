@@ -1,4 +1,4 @@
-import { isUnavailable } from '@capstan/cri-api';
+import { isUnavailable, kindOf } from '@capstan/cri-api';
 import { PodApiError } from '../pod/pod-manager.js';
 
 /** Details of a Kubernetes Status: which object, and per-field causes for 422s. */
@@ -82,6 +82,9 @@ export function statusOf(err: unknown): KubeStatus {
     return makeStatus(err.code, err.reason, err.message);
   }
   const message = err instanceof Error ? err.message : String(err);
+  // A watch from a resourceVersion whose events are no longer held: the client relists.
+  if (kindOf(err) === 'out-of-range') return makeStatus(410, 'Expired', message);
+  if (kindOf(err) === 'invalid-argument') return makeStatus(400, 'BadRequest', message);
   // The runtime (or another backend) is down or restarting: the request may be retried.
   if (isUnavailable(err)) {
     return makeStatus(

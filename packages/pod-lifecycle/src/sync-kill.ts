@@ -133,9 +133,8 @@ export async function killPod(d: SyncDeps, entry: PodEntry, rt: RuntimePod): Pro
   await tearDownVolumes(uid, d.volumes);
   await d.releaseCgroup(entry.pod).catch((err) => d.logger.warn({ err }, 'pod cgroup not removed'));
   d.backoff.forget(`${uid}/`);
-  for (const k of d.pullErrors.keys()) if (k.startsWith(`${uid}/`)) d.pullErrors.delete(k);
-  for (const k of d.restartRequests.keys())
-    if (k.startsWith(`${uid}/`)) d.restartRequests.delete(k);
+  for (const m of [d.pullErrors, d.restartRequests])
+    for (const k of m.keys()) if (k.startsWith(`${uid}/`)) m.delete(k);
   await d.registry.finalize(uid);
   d.onPodGone?.(uid);
   d.logger.info({ pod: entry.pod.metadata.name }, 'pod deleted');

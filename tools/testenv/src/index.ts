@@ -45,6 +45,7 @@ export { exposeNetnsPort } from './netns-port.js';
 export { spawnNodeAgent } from './node-agent-spawn.js';
 export type { HeapSummaryRow, RetainedMemory } from './node-inspector.js';
 export {
+  heapSnapshotGrowth,
   heapSnapshotSummary,
   inspectorUrlFrom,
   nodeRetainedMemory,

@@ -27,101 +27,122 @@ export interface RetainedMemory {
   totalKiB: number;
 }
 
+/** One inspector message: an answer to a call (`id`) or an event (`method`). */
+interface InspectorMessage {
+  id?: number;
+  method?: string;
+  params?: { chunk?: string };
+  result?: { result?: { value?: unknown } };
+  error?: unknown;
+}
+
 /**
- * Connects to the inspector at `url` (`ws://127.0.0.1:<port>/<uuid>`), forces a full
- * garbage collection and reads `process.memoryUsage()`. Rejects after `timeoutMs`.
+ * One short inspector session: connects to `url` (`ws://127.0.0.1:<port>/<uuid>`), sends
+ * `first`, and passes every message to `handle` (given `send` for the next call) until it
+ * returns a value; a protocol error, a closed connection or `timeoutMs` rejects at once.
  */
-export function nodeRetainedMemory(url: string, timeoutMs = 30_000): Promise<RetainedMemory> {
+function inspectorSession<T>(
+  url: string,
+  timeoutMs: number,
+  first: { method: string; params?: object },
+  handle: (
+    msg: InspectorMessage,
+    send: (id: number, method: string, params?: object) => void,
+  ) => { value: T } | undefined,
+  options: { maxPayload?: number } = {},
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...options });
+    const send = (id: number, method: string, params?: object) =>
+      ws.send(JSON.stringify({ id, method, ...(params ? { params } : {}) }));
     const timer = setTimeout(() => {
       ws.terminate();
-      reject(new Error(`inspector ${url}: no answer in ${timeoutMs} ms`));
+      done(new Error(`inspector ${url}: no answer in ${timeoutMs} ms`));
     }, timeoutMs);
     let settled = false;
-    const done = (err: Error | undefined, value?: RetainedMemory) => {
+    function done(err: Error | undefined, value?: T) {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       ws.close();
       if (err) reject(err);
-      else resolve(value!);
-    };
+      else resolve(value as T);
+    }
     ws.on('error', (e) => done(new Error(`inspector ${url}: ${e.message}`)));
     // A process that dies mid-answer closes the connection: fail now, not at the timeout.
     ws.on('close', () => done(new Error(`inspector ${url}: closed before the answer`)));
-    ws.on('open', () => {
-      ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
-    });
+    ws.on('open', () => send(1, first.method, first.params));
     ws.on('message', (data) => {
-      let msg: { id?: number; result?: { result?: { value?: unknown } }; error?: unknown };
+      let msg: InspectorMessage;
       try {
         msg = JSON.parse(String(data));
       } catch {
         return done(new Error(`inspector ${url}: an answer that is not JSON`));
       }
       if (msg.error) return done(new Error(`inspector ${url}: ${JSON.stringify(msg.error)}`));
-      if (msg.id === 1) {
-        ws.send(
-          JSON.stringify({
-            id: 2,
-            method: 'Runtime.evaluate',
-            params: {
-              expression: 'JSON.stringify(process.memoryUsage())',
-              returnByValue: true,
-            },
-          }),
-        );
-      } else if (msg.id === 2) {
-        const v = msg.result?.result?.value;
-        if (typeof v !== 'string') return done(new Error(`inspector ${url}: no memoryUsage`));
-        const m = JSON.parse(v) as { heapUsed: number; external: number };
-        const heapUsedKiB = Math.round(m.heapUsed / 1024);
-        const externalKiB = Math.round(m.external / 1024);
-        done(undefined, { heapUsedKiB, externalKiB, totalKiB: heapUsedKiB + externalKiB });
+      try {
+        const r = handle(msg, send);
+        if (r) done(undefined, r.value);
+      } catch (err) {
+        done(err as Error);
       }
     });
   });
 }
 
 /**
+ * Forces a full garbage collection in the process whose inspector is at `url` and reads
+ * its `process.memoryUsage()`. Rejects after `timeoutMs`.
+ */
+export function nodeRetainedMemory(url: string, timeoutMs = 30_000): Promise<RetainedMemory> {
+  return inspectorSession(
+    url,
+    timeoutMs,
+    { method: 'HeapProfiler.collectGarbage' },
+    (msg, send) => {
+      if (msg.id === 1) {
+        send(2, 'Runtime.evaluate', {
+          expression: 'JSON.stringify(process.memoryUsage())',
+          returnByValue: true,
+        });
+      } else if (msg.id === 2) {
+        const v = msg.result?.result?.value;
+        if (typeof v !== 'string') throw new Error(`inspector ${url}: no memoryUsage`);
+        const m = JSON.parse(v) as { heapUsed: number; external: number };
+        const heapUsedKiB = Math.round(m.heapUsed / 1024);
+        const externalKiB = Math.round(m.external / 1024);
+        return { value: { heapUsedKiB, externalKiB, totalKiB: heapUsedKiB + externalKiB } };
+      }
+      return undefined;
+    },
+  );
+}
+
+/**
  * Writes a V8 heap snapshot of the process at `url` to `file` (after a full GC, as the
- * inspector takes it), for a leak hunt: load both in Chrome DevTools' Memory tab and
+ * inspector takes it), for a leak hunt: load two in Chrome DevTools' Memory tab and
  * compare, or sum them with {@link heapSnapshotSummary}.
  */
-export function writeHeapSnapshot(url: string, file: string, timeoutMs = 120_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 30 });
-    const out = createWriteStream(file);
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error(`inspector ${url}: no snapshot in ${timeoutMs} ms`));
-    }, timeoutMs);
-    let settled = false;
-    const done = (err?: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      ws.close();
-      out.end(() => (err ? reject(err) : resolve()));
-    };
-    ws.on('error', (e) => done(new Error(`inspector ${url}: ${e.message}`)));
-    ws.on('close', () => done(new Error(`inspector ${url}: closed before the snapshot`)));
-    ws.on('open', () =>
-      ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.takeHeapSnapshot', params: {} })),
+export async function writeHeapSnapshot(
+  url: string,
+  file: string,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const out = createWriteStream(file);
+  try {
+    await inspectorSession(
+      url,
+      timeoutMs,
+      { method: 'HeapProfiler.takeHeapSnapshot', params: {} },
+      (msg) => {
+        if (msg.method === 'HeapProfiler.addHeapSnapshotChunk') out.write(msg.params?.chunk ?? '');
+        return msg.id === 1 ? { value: undefined } : undefined;
+      },
+      { maxPayload: 1 << 30 },
     );
-    ws.on('message', (data) => {
-      const msg = JSON.parse(String(data)) as {
-        id?: number;
-        method?: string;
-        params?: { chunk?: string };
-        error?: unknown;
-      };
-      if (msg.error) return done(new Error(`inspector ${url}: ${JSON.stringify(msg.error)}`));
-      if (msg.method === 'HeapProfiler.addHeapSnapshotChunk') out.write(msg.params?.chunk ?? '');
-      else if (msg.id === 1) done();
-    });
-  });
+  } finally {
+    await new Promise<void>((r) => out.end(() => r()));
+  }
 }
 
 /** Per constructor (or node type): how many objects a heap snapshot holds and their self size. */
@@ -157,4 +178,17 @@ export function heapSnapshotSummary(file: string): HeapSummaryRow[] {
     rows.set(name, row);
   }
   return [...rows.values()].sort((a, b) => b.selfBytes - a.selfBytes);
+}
+
+/** What grew from snapshot `before` to `after` (count and self size per name), largest first. */
+export function heapSnapshotGrowth(before: string, after: string, top = 25): HeapSummaryRow[] {
+  const was = new Map(heapSnapshotSummary(before).map((r) => [r.name, r]));
+  return heapSnapshotSummary(after)
+    .map((r) => ({
+      name: r.name,
+      count: r.count - (was.get(r.name)?.count ?? 0),
+      selfBytes: r.selfBytes - (was.get(r.name)?.selfBytes ?? 0),
+    }))
+    .sort((a, b) => b.selfBytes - a.selfBytes)
+    .slice(0, top);
 }

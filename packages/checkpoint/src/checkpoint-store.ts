@@ -11,7 +11,8 @@ import {
 import { isValidKey, validateKey } from './checkpoint-key.js';
 import type { CheckpointLogger } from './checkpoint-logger.js';
 import { fsyncDir, writeFileAtomic } from './fs-atomic.js';
-import { acquireKeyLock, withKeyLock } from './key-lock.js';
+import { withKeyLock } from './key-lock.js';
+import { acquireStoreLock } from './store-lock.js';
 import { type SweepResult, sweepDir } from './store-sweep.js';
 
 /** Options of {@link openCheckpointStore}; an option set to `undefined` takes its default. */
@@ -45,7 +46,8 @@ export interface CheckpointStoreOptions<T> {
    * for a live holder, breaking a dead one's, else {@link LockTimeoutError}) that `close()`
    * releases, and writes then skip the per-key file locks, which saves five file system
    * calls per write. Writes to one key are still serialized within the process. Other
-   * processes may read. False by default.
+   * processes may read. The store lock is taken even on a full disk (a runtime restarting
+   * there must come back to free space): see store-lock.ts. False by default.
    */
   exclusive?: boolean | undefined;
   /** Told about leftovers removed and stale locks broken. */
@@ -293,7 +295,7 @@ export async function openCheckpointStore<T = unknown>(
     return p;
   }
   let releaseStore: (() => Promise<void>) | undefined;
-  if (exclusive) releaseStore = await acquireKeyLock(dir, STORE_LOCK_KEY, lock);
+  if (exclusive) releaseStore = await acquireStoreLock(dir, STORE_LOCK_KEY, lock);
   try {
     if (options.sweepOnOpen ?? true) await store.sweep();
   } catch (err) {

@@ -39,7 +39,7 @@ export interface KeyLockOptions {
   logger: CheckpointLogger | undefined;
 }
 
-function errno(err: unknown): string | undefined {
+export function errno(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
@@ -76,26 +76,50 @@ async function breakIfStale(
   return live;
 }
 
-/**
- * Takes the cross-process lock of `key` in `dir` (waiting for a live holder until
- * `timeoutMs`, breaking a dead one's) and returns its release.
- */
-export function acquireKeyLock(
-  dir: string,
-  key: string,
-  options: KeyLockOptions,
-): Promise<() => Promise<void>> {
-  return acquire(dir, key, Date.now() + options.timeoutMs, options);
+/** A held lock: its directory and the owner file's name in it. */
+export interface HeldLock {
+  lockPath: string;
+  owner: string;
 }
 
-async function acquire(
+/** This process's owner file name for a new lock (unique per acquisition). */
+export function newOwner(): string {
+  return `${formatIdentity(selfIdentity())}-${uniqueSuffix()}`;
+}
+
+/** Releases a key lock: our owner file goes, then the directory if it is still empty. */
+function releaseOf({ lockPath, owner }: HeldLock): () => Promise<void> {
+  return async () => {
+    await unlink(join(lockPath, owner)).catch(() => {});
+    await rmdir(lockPath).catch(() => {}); // ENOTEMPTY: the next holder is already in
+  };
+}
+
+/** Waits until `deadline` for `holder` (a live PID) to let go: throws once it has passed. */
+export async function backOff(
+  lockPath: string,
+  key: string,
+  holder: number,
+  deadline: number,
+  options: KeyLockOptions,
+  delay: number,
+): Promise<number> {
+  if (Date.now() >= deadline) {
+    throw new LockTimeoutError(key, lockPath, options.timeoutMs, holder);
+  }
+  await sleep(delay + Math.random() * delay);
+  return Math.min(delay * 2, 50);
+}
+
+/** The rename protocol above; resolves with the lock held. */
+export async function acquire(
   dir: string,
   key: string,
   deadline: number,
   options: KeyLockOptions,
-): Promise<() => Promise<void>> {
+  owner = newOwner(),
+): Promise<HeldLock> {
   const lockPath = join(dir, lockName(key));
-  const owner = `${formatIdentity(selfIdentity())}-${uniqueSuffix()}`;
   const staging = `${lockPath}${STAGING}${owner}`;
   let delay = 1;
   let staged = false;
@@ -109,10 +133,7 @@ async function acquire(
       try {
         await rename(staging, lockPath);
         staged = false;
-        return async () => {
-          await unlink(join(lockPath, owner)).catch(() => {});
-          await rmdir(lockPath).catch(() => {}); // ENOTEMPTY: the next holder is already in
-        };
+        return { lockPath, owner };
       } catch (err) {
         const code = errno(err);
         if (code === 'ENOENT') {
@@ -123,11 +144,7 @@ async function acquire(
       }
       const holder = await breakIfStale(lockPath, key, options.logger);
       if (holder === undefined) continue; // free now: try again at once
-      if (Date.now() >= deadline) {
-        throw new LockTimeoutError(key, lockPath, options.timeoutMs, holder);
-      }
-      await sleep(delay + Math.random() * delay);
-      delay = Math.min(delay * 2, 50);
+      delay = await backOff(lockPath, key, holder, deadline, options, delay);
     }
   } finally {
     if (staged) await rm(staging, { recursive: true, force: true });
@@ -171,7 +188,7 @@ export async function withKeyLock<R>(
   const run = (async () => {
     if (previous) await waitTurn(previous, deadline);
     if (!fileLock) return fn();
-    const release = await acquire(dir, key, deadline, options);
+    const release = releaseOf(await acquire(dir, key, deadline, options));
     try {
       return await fn();
     } finally {

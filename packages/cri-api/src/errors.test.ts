@@ -28,6 +28,14 @@ describe('kinds <-> gRPC status', () => {
     expect(toServiceError(new NotFoundError('x')).code).toBe(status.NOT_FOUND);
     const errno = Object.assign(new Error('ENOENT: gone'), { code: 'ENOENT' });
     expect(toServiceError(errno).code).toBe(status.INTERNAL);
+    // A full disk or an exhausted fd table is the node's resource, not the runtime's bug.
+    for (const code of ['ENOSPC', 'EDQUOT', 'EMFILE']) {
+      const full = Object.assign(new Error(`${code}: no room, mkdir '/x'`), { code });
+      expect(toServiceError(full)).toMatchObject({
+        code: status.RESOURCE_EXHAUSTED,
+        details: `${code}: no room, mkdir '/x'`,
+      });
+    }
     const abort = Object.assign(new Error('stop'), { name: 'AbortError' });
     expect(toServiceError(abort).code).toBe(status.CANCELLED);
   });

@@ -1,4 +1,11 @@
-import { CapstanError, type ErrorKind, errorOfKind, InternalError, kindOf } from '@capstan/errdefs';
+import {
+  CapstanError,
+  classify,
+  type ErrorKind,
+  errorOfKind,
+  InternalError,
+  kindOf,
+} from '@capstan/errdefs';
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
 
 /**
@@ -49,13 +56,16 @@ export function grpcStatusName(kind: ErrorKind): string {
 
 /**
  * The one place a thrown value becomes a gRPC status (used by the server): an error with a
- * kind (any Capstan package's) answers with that kind's status, an AbortError CANCELLED,
- * anything else INTERNAL.
+ * kind (any Capstan package's) answers with that kind's status, an AbortError CANCELLED, a
+ * system error that says a resource ran out (ENOSPC, EDQUOT, ENOMEM, EMFILE, ...)
+ * RESOURCE_EXHAUSTED, anything else INTERNAL. Other errnos stay INTERNAL: an ENOENT deep in
+ * a runtime must not read as "the container is not found" to the kubelet.
  */
 export function toServiceError(err: unknown): Partial<ServiceError> & { code: status } {
   const message = err instanceof Error ? err.message : String(err);
+  const seen = classify(err);
   const kind =
-    kindOf(err) ?? (err instanceof Error && err.name === 'AbortError' ? 'cancelled' : 'internal');
+    kindOf(err) ?? (seen === 'cancelled' || seen === 'resource-exhausted' ? seen : 'internal');
   return { code: grpcStatusOf(kind), details: message, metadata: new Metadata() };
 }
 

@@ -7,10 +7,12 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCriClient } from '@capstan/cri-api';
-import { type Audit, auditNode, LEAK_KINDS, type LeakKind } from './audit.js';
+import { auditNode, type LeakKind } from './audit.js';
 import { fuzzNode } from './campaign-fuzz.js';
 import { type RuntimeName, startChaosNode } from './chaos-node.js';
 import { PodChurn, seededRandom } from './churn.js';
+import { converge } from './converge.js';
+import { type DiskReport, diskPassed, runDiskPhase } from './disk-phase.js';
 import { type LoadReport, percentile, runLoad } from './load.js';
 import { type FuzzReport, fuzzPassed } from './report.js';
 
@@ -22,6 +24,8 @@ export interface CampaignOptions {
   /** Concurrent load clients and seconds (0 seconds: no load phase). */
   loadClients: number;
   loadSeconds: number;
+  /** Churn steps with the small disk full (every component killed once meanwhile); 0: none. */
+  diskSteps: number;
   /** Fuzz cases per target (the runtime's CRI, the agent's pod API) after the load; 0: none. */
   fuzzCases: number;
   /** Wait out the streaming token TTL in the fuzz phase to check that tokens expire. */
@@ -49,6 +53,7 @@ export interface CampaignReport {
   seed: number;
   components: ComponentResult[];
   load?: LoadReport;
+  disk?: DiskReport;
   fuzz: FuzzReport[];
   /** Components whose process died on its own during the campaign. */
   crashed: string[];
@@ -58,27 +63,6 @@ export interface CampaignReport {
   finalLeaks: Record<LeakKind, number>;
   finalProblems: string[];
   ok: boolean;
-}
-
-async function converge(
-  check: () => Promise<Audit>,
-  timeoutMs: number,
-): Promise<{ ms: number; audit: Audit }> {
-  const t0 = Date.now();
-  let audit: Audit | undefined;
-  while (Date.now() - t0 < timeoutMs) {
-    audit = await check().catch(
-      (err: unknown): Audit => ({
-        converged: false,
-        problems: [`audit failed: ${(err as Error).message}`],
-        leaks: Object.fromEntries(LEAK_KINDS.map((k) => [k, 0])) as Record<LeakKind, number>,
-        notRunning: [],
-      }),
-    );
-    if (audit.converged) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return { ms: Date.now() - t0, audit: audit as Audit };
 }
 
 /** Copies every *.log of the node (agent, runtime daemons) out of `dir` before it goes. */
@@ -177,6 +161,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
         `${o.runtime}: load ${load.clients} clients ${load.seconds} s: ${load.calls} calls, ${load.errors} errors, p99 ${load.p99Ms} ms`,
       );
     }
+    let disk: DiskReport | undefined;
+    if (o.diskSteps > 0 && !stopped()) {
+      disk = await runDiskPhase(node, churn, audit, {
+        steps: o.diskSteps,
+        random,
+        recoverTimeoutMs: o.recoverTimeoutMs,
+        log: o.log,
+      });
+    }
     const fuzz =
       o.fuzzCases > 0 && !stopped()
         ? await fuzzNode(node, {
@@ -204,6 +197,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       final.audit.converged &&
       components.every((c) => c.lost === 0 && c.failures.length === 0) &&
       (load?.errors ?? 0) === 0 &&
+      (disk === undefined || diskPassed(disk)) &&
       fuzz.every(fuzzPassed);
     passed = ok;
     return {
@@ -211,6 +205,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
       seed: o.seed,
       components,
       ...(load ? { load } : {}),
+      ...(disk ? { disk } : {}),
       fuzz,
       interrupted: stopped(),
       crashed,

@@ -1,6 +1,8 @@
 // The node under fault: a runtime stack (containerd, or dockerd + the Capstan docker-shim)
 // serving in a node netns with a bridge pod network, and the Capstan node agent in the
-// same netns with static pods. Every component can be SIGKILLed and started again.
+// same netns with static pods. Every component can be SIGKILLed and started again. The
+// agent's root and pod log dirs and the runtime's state (the shim's checkpoints, containerd's
+// root) live on one small tmpfs that the campaign can fill up.
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +10,9 @@ import { type CriClient, connectCriClient } from '@capstan/cri-api';
 import {
   buildTestImages,
   type ExecResult,
+  mountSmallDisk,
   removeCgroupTree,
+  type SmallDisk,
   spawnNodeAgent,
   startDockerd,
   startDockerShim,
@@ -44,7 +48,17 @@ export interface ChaosNode {
   podCidr: string;
   manifests: string;
   /** Dirs the audit reads: the agent's, the runtime's state, host-local's IP store. */
-  dirs: { agentRoot: string; podLogs: string; runtime: string; shimState?: string; ipam: string };
+  dirs: {
+    agentRoot: string;
+    podLogs: string;
+    runtime: string;
+    /** containerd's root (on the small disk). */
+    runtimeRoot?: string;
+    shimState?: string;
+    ipam: string;
+  };
+  /** The small disk that holds the agent's root, the pod logs and the runtime's state. */
+  disk: SmallDisk;
   cgroupRoot: string;
   /** The agent's pod API: its unix socket and the kubeconfig it writes (URL, token, CA) at every start. */
   podApi: { socket: string; kubeconfig: string };
@@ -59,6 +73,8 @@ export async function startChaosNode(opts: {
   runtime: RuntimeName;
   dir: string;
   podCidr: string;
+  /** Size of the small disk; default 128 MiB (the test images fit several times). */
+  diskMiB?: number;
 }): Promise<ChaosNode> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const stop = async () => {
@@ -66,6 +82,8 @@ export async function startChaosNode(opts: {
     cleanups.length = 0;
   };
   try {
+    const disk = await mountSmallDisk(join(opts.dir, 'disk'), { sizeMiB: opts.diskMiB ?? 128 });
+    cleanups.push(() => disk.unmount());
     const registry = await startRegistry();
     cleanups.push(() => registry.stop());
     const images = await buildTestImages(registry.host);
@@ -76,10 +94,12 @@ export async function startChaosNode(opts: {
     let runtimeDir: string;
     let ipam: string;
     let shimState: string | undefined;
+    let runtimeRoot: string | undefined;
     const components: Component[] = [];
     if (opts.runtime === 'containerd') {
       const c = await startNetworkedContainerd({
         dir: join(opts.dir, 'containerd'),
+        rootDir: join(disk.path, 'containerd-root'),
         podCidr: opts.podCidr,
         registryHost: registry.host,
         sandboxImage: images.pause.ref,
@@ -88,6 +108,7 @@ export async function startChaosNode(opts: {
       address = c.address;
       ({ netns, netnsPath, execInNode } = c);
       runtimeDir = c.dir;
+      runtimeRoot = join(disk.path, 'containerd-root');
       ipam = join(c.dir, 'cni-ipam');
       components.push({
         name: 'containerd',
@@ -105,6 +126,7 @@ export async function startChaosNode(opts: {
         dockerd: d,
         podInfraImage: images.pause.ref,
         dir: join(opts.dir, 'shim'),
+        stateDir: join(disk.path, 'shim-state'),
         inNodeNetns: true,
         args: ['--log-level=info'],
         inspect: true,
@@ -138,8 +160,8 @@ export async function startChaosNode(opts: {
     const cgroupRoot = `capstan-chaos-${process.pid}`;
     const manifests = join(opts.dir, 'manifests');
     const statusSocket = join(opts.dir, 'agent-status.sock');
-    const agentRoot = join(opts.dir, 'agent');
-    const podLogs = join(opts.dir, 'pod-logs');
+    const agentRoot = join(disk.path, 'agent');
+    const podLogs = join(disk.path, 'pod-logs');
     const podApi = {
       socket: join(opts.dir, 'pod-api.sock'),
       kubeconfig: join(opts.dir, 'kubeconfig'),
@@ -233,7 +255,15 @@ export async function startChaosNode(opts: {
       netnsPath,
       podCidr: opts.podCidr,
       manifests,
-      dirs: { agentRoot, podLogs, runtime: runtimeDir, ipam, ...(shimState ? { shimState } : {}) },
+      dirs: {
+        agentRoot,
+        podLogs,
+        runtime: runtimeDir,
+        ipam,
+        ...(shimState ? { shimState } : {}),
+        ...(runtimeRoot ? { runtimeRoot } : {}),
+      },
+      disk,
       cgroupRoot,
       podApi,
       components,

@@ -1,5 +1,5 @@
 // bash tools/chaos.sh --runtime docker|containerd [--rounds N] [--seed S] [--load-seconds S]
-//   [--load-clients N] [--fuzz-cases N] [--json FILE]
+//   [--load-clients N] [--disk-steps N] [--fuzz-cases N] [--json FILE]
 // Runs the fault campaign against a private node and prints one summary table; exits 1 on
 // any loss, leak, load error or crash.
 import { writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     'load-seconds': { type: 'string', default: '60' },
     'load-clients': { type: 'string', default: '20' },
     'fuzz-cases': { type: 'string', default: '10000' },
+    'disk-steps': { type: 'string', default: '30' },
     json: { type: 'string' },
   },
 });
@@ -48,6 +49,7 @@ const report = await runCampaign({
   seed: int('seed', values.seed),
   loadSeconds: int('load-seconds', values['load-seconds']),
   loadClients: int('load-clients', values['load-clients']),
+  diskSteps: int('disk-steps', values['disk-steps']),
   fuzzCases: int('fuzz-cases', values['fuzz-cases']),
   fuzzTokenExpiry: true,
   // A kill of dockerd takes the containers with it; the agent restarts them with the

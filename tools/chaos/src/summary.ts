@@ -29,6 +29,14 @@ export function summaryMarkdown(c: CampaignReport): string {
       `Load during churn: ${l.clients} clients, ${l.seconds} s, ${l.calls} calls, ${l.errors} errors${l.upstreamErrors ? ` (+${l.upstreamErrors} of containerd 1.6's known ListPodSandboxStats failure while a sandbox changes)` : ''}, p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms.`,
     );
   }
+  if (c.disk) {
+    const d = c.disk;
+    lines.push(
+      '',
+      `Full disk (${Math.round(d.filled.bytes / 1024)} KiB and ${d.filled.inodes} inodes taken, ${d.steps} churn steps, kill -9 of ${d.restarts.map((r) => `${r.component}${r.ok ? '' : ' (did not start)'}`).join(', ')}): ${d.noSpaceEvents} Events say so, crashed ${d.crashed.join(', ') || 'none'}, corrupt checkpoints ${d.corruptCheckpoints.length}, temporary files left ${d.tempFiles.length}, ${d.recovered ? `recovered in ${d.recoveryMs} ms` : `NOT recovered after ${d.recoveryMs} ms`}.`,
+      ...d.eventSamples.slice(0, 3).map((e) => `- event: ${e.slice(0, 300)}`),
+    );
+  }
   if (fuzz.length > 0) {
     lines.push(
       '',
@@ -44,6 +52,7 @@ export function summaryMarkdown(c: CampaignReport): string {
     ...c.components.flatMap((r) => r.failures.map((f) => `${r.component} ${f}`)),
     ...c.finalProblems.map((p) => `final: ${p}`),
     ...(c.load?.firstErrors ?? []).map((e) => `load: ${e}`),
+    ...(c.disk?.problems ?? []).map((p) => `full disk: ${p}`),
     ...fuzz.flatMap((f) => f.failures.slice(0, 5).map((x) => `${f.target}: ${x}`)),
   ];
   if (problems.length > 0) lines.push('', 'Problems:', ...problems.map((p) => `- ${p}`));

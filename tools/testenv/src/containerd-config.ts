@@ -2,6 +2,8 @@
 export interface ContainerdConfigInput {
   /** The private dir; every path containerd, its shims and runc write to lies below it. */
   dir: string;
+  /** containerd's `root` (metadata, content, snapshots); default `<dir>/root`. */
+  root?: string;
   socket: string;
   /** Whether to load the CRI plugin (off for the containerd behind a private dockerd). */
   cri: boolean;
@@ -39,7 +41,7 @@ const DISABLED_PLUGINS = [
 export function containerdConfig(c: ContainerdConfigInput): string {
   const lines: string[] = [
     'version = 2',
-    `root = ${str(`${c.dir}/root`)}`,
+    `root = ${str(c.root ?? `${c.dir}/root`)}`,
     `state = ${str(`${c.dir}/state`)}`,
     `disabled_plugins = [${[...DISABLED_PLUGINS, ...(c.cri ? [] : ['io.containerd.grpc.v1.cri'])]
       .map(str)

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeCniCacheFor } from './cni-cache.js';
 import { containerdConfig } from './containerd-config.js';
@@ -6,6 +6,7 @@ import { type DaemonProcess, spawnDaemon, waitUntilReady } from './daemon-proces
 import { privateDir } from './fs-private-dir.js';
 import { socketAccepts } from './http-unix.js';
 import { type Log, noLog } from './log.js';
+import { unmountAllUnder } from './mount-cleanup.js';
 import type { ExecInNetnsOptions, ExecResult } from './netns.js';
 import { setupNodeNetwork } from './node-network.js';
 import { overlayWorks } from './overlay-probe.js';
@@ -36,6 +37,11 @@ export interface Containerd {
 export interface StartContainerdOptions {
   /** Private dir to use (created if missing, removed by stop()); default a fresh temp dir. */
   dir?: string;
+  /**
+   * containerd's `root` (its metadata DB, content and snapshots) somewhere else than
+   * `<dir>/root`, e.g. on a small disk a test fills; removed by stop() too.
+   */
+  rootDir?: string;
   /** A registry (host:port) the CRI plugin pulls from over plain HTTP. */
   registryHost?: string;
   /** CRI `sandbox_image`; default `<registryHost>/capstan/pause:3.9` or registry.k8s.io's. */
@@ -165,6 +171,7 @@ export async function launchContainerd(
     configFile,
     containerdConfig({
       dir,
+      ...(opts.rootDir !== undefined ? { root: opts.rootDir } : {}),
       socket,
       cri,
       snapshotter,
@@ -195,6 +202,12 @@ export async function launchContainerd(
       (err: unknown) => errors.push(err),
     );
     await network?.remove().catch((err: unknown) => errors.push(err));
+    if (opts.rootDir !== undefined) {
+      const root = opts.rootDir;
+      await unmountAllUnder(root)
+        .then(() => rmSync(root, { recursive: true, force: true }))
+        .catch((err: unknown) => errors.push(err));
+    }
     // Killed pods never got a CNI DEL: drop libcni's cache entries for their netns.
     if (cri) {
       try {

@@ -48,6 +48,8 @@ export interface StartDockerShimOptions {
   /** --pod-infra-container-image */
   podInfraImage: string;
   dir?: string;
+  /** --state-dir somewhere else than `<dir>/state` (e.g. on a small disk a test fills). */
+  stateDir?: string;
   /** More flags (e.g. `--stats-period 1s`). */
   args?: readonly string[];
   /**
@@ -85,7 +87,7 @@ export async function startDockerShim(opts: StartDockerShimOptions): Promise<Doc
   const log = opts.log ?? noLog;
   const dir = privateDir('docker-shim', opts.dir);
   const socket = join(dir, 'shim.sock');
-  const stateDir = join(dir, 'state');
+  const stateDir = opts.stateDir ?? join(dir, 'state');
   const logFile = join(dir, 'shim.log');
   const entry = opts.fromDist
     ? [join(APP, 'dist/main.js')]

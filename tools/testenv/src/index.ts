@@ -69,6 +69,9 @@ export { startAuthProxy } from './registry-auth-proxy.js';
 export type { Registry, StartRegistryOptions } from './registry-start.js';
 /** Starts a private docker-registry on 127.0.0.1:<free port>. */
 export { startRegistry } from './registry-start.js';
+export type { SmallDisk } from './small-disk.js';
+/** A small tmpfs to fill up (ENOSPC for everything below it) and free again. */
+export { mountSmallDisk } from './small-disk.js';
 export type { StackCgroup } from './stack-cgroup.js';
 /** A cgroup per runtime stack (daemons + shims), for honest memory accounting. */
 export { cgroupProcs, createStackCgroup, stackCgroupHierarchy } from './stack-cgroup.js';

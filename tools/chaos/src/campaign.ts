@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCriClient } from '@capstan/cri-api';
+import { isAlive } from '@capstan/testenv';
 import { auditNode, type LeakKind } from './audit.js';
 import { fuzzNode } from './campaign-fuzz.js';
 import { type RuntimeName, startChaosNode } from './chaos-node.js';
@@ -179,16 +180,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignReport> {
             log: o.log,
           })
         : [];
-    const crashed = node.components
-      .filter((c) => {
-        try {
-          process.kill(c.pid(), 0);
-          return false;
-        } catch {
-          return true;
-        }
-      })
-      .map((c) => c.name);
+    const crashed = node.components.filter((c) => !isAlive(c.pid())).map((c) => c.name);
     churn.removeAll();
     const final = await converge(audit, o.recoverTimeoutMs);
     const ok =

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCheckpointStore } from '@capstan/checkpoint';
-import { unixRequest } from '@capstan/testenv';
+import { isAlive, unixRequest } from '@capstan/testenv';
 import type { Audit } from './audit.js';
 import type { ChaosNode } from './chaos-node.js';
 import type { PodChurn } from './churn.js';
@@ -55,15 +55,6 @@ async function agentEvents(node: ChaosNode): Promise<KubeEvent[]> {
   const res = await unixRequest(node.podApi.socket, { path: '/api/v1/events', timeoutMs: 10_000 });
   if (res.status !== 200) throw new Error(`GET /api/v1/events: ${res.status}`);
   return (JSON.parse(res.body.toString()) as { items: KubeEvent[] }).items;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Every dir on the disk that holds checkpoints: the agent's pods, the shim's records. */
@@ -132,7 +123,7 @@ export async function runDiskPhase(
     }
   } finally {
     // Whatever happened above, the space comes back before anything else is judged.
-    const dead = node.components.filter((c) => !alive(c.pid()));
+    const dead = node.components.filter((c) => !isAlive(c.pid()));
     crashed = dead.map((c) => c.name);
     node.disk.free();
     o.log(`disk freed${crashed.length ? `; dead: ${crashed.join(', ')}` : ''}`);

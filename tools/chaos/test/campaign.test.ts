@@ -20,9 +20,7 @@ const CONTAINERD_DROPPED_ON_FULL_DISK =
   /^mounts: \S+\/io\.containerd\.runtime\.v2\.task\/k8s\.io\/[0-9a-f]{64}\/rootfs$/;
 const knownProblems = (runtime: string, problems: string[]) =>
   runtime === 'containerd'
-    ? problems.filter(
-        (p) => !CONTAINERD_DROPPED_ON_FULL_DISK.test(p.replace(/^.*?(mounts: )/, '$1')),
-      )
+    ? problems.filter((p) => !CONTAINERD_DROPPED_ON_FULL_DISK.test(p))
     : problems;
 
 for (const runtime of ['containerd', 'docker'] as const) {
